@@ -1,0 +1,334 @@
+"""Persistence: SQLite by default, PostgreSQL by URL. Censuses are replaced atomically; reads return polars
+frames in the column contracts of ``hcsworkforce.model.frames``."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import pkgutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, event, insert, select, text
+from sqlalchemy.engine import make_url
+
+from hcsworkforce import reference
+from hcsworkforce.model import frames
+from hcsworkforce.model.scope import Scope
+from hcsworkforce.settings import get_settings
+from hcsworkforce.store import tables as t
+
+
+def all_tables() -> MetaData:
+    """The shared metadata with every tables_*.py module imported, so it lists every table."""
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name.startswith("tables_"):
+            importlib.import_module(f"{__name__}.{mod.name}")
+    return t.metadata
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// as users write them; use psycopg 3 underneath."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+@dataclass
+class CensusLoad:
+    """Everything one import writes, already validated and pseudonymised."""
+
+    census_date: date
+    staff: pl.DataFrame  # frames.STAFF_SCHEMA columns (region/division not needed)
+    leavers: pl.DataFrame  # frames.LEAVER_SCHEMA columns
+    establishment: pl.DataFrame | None
+    organisations: pl.DataFrame  # code, name, region_code, known
+    source_file: str
+    file_sha256: str
+    establishment_file: str | None
+    has_leaver_data: bool
+    data_quality: dict[str, Any]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # -- schema -------------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Create or upgrade the schema to every head (parallel branches from the base are allowed)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+        self._seed_regions()
+
+    def _seed_regions(self) -> None:
+        with self.engine.begin() as conn:
+            have = {r[0] for r in conn.execute(select(t.regions.c.code))}
+            rows = [{"code": c, "name": n} for c, n in reference.regions().items() if c not in have]
+            if rows:
+                conn.execute(insert(t.regions), rows)
+
+    def is_initialised(self) -> bool:
+        with self.engine.connect() as conn:
+            return self.engine.dialect.has_table(conn, "censuses")
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def replace_census(self, load: CensusLoad, actor: str | None = None) -> int:
+        """Write one census in a single transaction, replacing any earlier import of the same date."""
+        with self.engine.begin() as conn:
+            old = conn.execute(select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)).first()
+            if old is not None:
+                for tbl in (t.assignments, t.leavers, t.establishment):
+                    conn.execute(delete(tbl).where(tbl.c.census_id == old[0]))
+                conn.execute(delete(t.censuses).where(t.censuses.c.id == old[0]))
+            self._upsert_organisations(conn, load.organisations)
+            census_id = conn.execute(
+                insert(t.censuses).returning(t.censuses.c.id),
+                {
+                    "census_date": load.census_date,
+                    "imported_at": datetime.now(),
+                    "source_file": load.source_file,
+                    "file_sha256": load.file_sha256,
+                    "establishment_file": load.establishment_file,
+                    "rows_in_post": load.staff.height,
+                    "rows_leavers": load.leavers.height,
+                    "people_in_post": load.staff["staff_key"].n_unique(),
+                    "has_leaver_data": load.has_leaver_data,
+                    "data_quality": json.dumps(load.data_quality, default=str),
+                },
+            ).scalar_one()
+            self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
+            self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
+            if load.establishment is not None:
+                self._bulk_insert(conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id)
+            conn.execute(
+                insert(t.import_log),
+                {
+                    "at": datetime.now(),
+                    "census_date": load.census_date,
+                    "file": load.source_file,
+                    "status": "loaded",
+                    "rows": load.staff.height + load.leavers.height,
+                    "problems": 0,
+                    "detail": json.dumps({"data_quality": load.data_quality}, default=str),
+                    "actor": actor,
+                },
+            )
+        return int(census_id)
+
+    def log_rejected_import(self, file: str, rows: int | None, problems: int, detail: dict[str, Any]) -> None:
+        """Rejected imports write nothing but this audit line (only where the database already exists)."""
+        if not self.is_initialised():
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.import_log),
+                {
+                    "at": datetime.now(),
+                    "file": file,
+                    "status": "rejected",
+                    "rows": rows,
+                    "problems": problems,
+                    "detail": json.dumps(detail, default=str),
+                },
+            )
+
+    def _upsert_organisations(self, conn: Connection, orgs: pl.DataFrame) -> None:
+        have = {
+            r.code: (r.name, r.region_code)
+            for r in conn.execute(select(t.organisations.c.code, t.organisations.c.name, t.organisations.c.region_code))
+        }
+        new = []
+        for row in orgs.iter_rows(named=True):
+            if row["code"] not in have:
+                new.append(row)
+            elif (row["name"] and row["name"] != have[row["code"]][0]) or (
+                row["region_code"] and row["region_code"] != have[row["code"]][1]
+            ):
+                conn.execute(
+                    t.organisations.update()
+                    .where(t.organisations.c.code == row["code"])
+                    .values(name=row["name"] or have[row["code"]][0], region_code=row["region_code"] or have[row["code"]][1])
+                )
+        if new:
+            conn.execute(insert(t.organisations), new)
+
+    def _bulk_insert(self, conn: Connection, table: str, columns: list[str], df: pl.DataFrame, census_id: int) -> None:
+        if df.height == 0:
+            return
+        df = df.select(columns).with_columns(pl.lit(census_id, dtype=pl.Int32).alias("census_id"))
+        cols = ["census_id", *columns]
+        df = df.select(cols)
+        raw = conn.connection.driver_connection
+        if self.dialect == "postgresql":
+            # COPY is an order of magnitude faster than INSERT for a national extract.
+            buf = io.BytesIO()
+            df.write_csv(buf, include_header=False, null_value="\\N", date_format="%Y-%m-%d")
+            with raw.cursor() as cur:  # type: ignore[union-attr]
+                with cur.copy(
+                    f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+                ) as copy:
+                    copy.write(buf.getvalue())
+        else:
+            dates = [c for c, dt in df.schema.items() if dt == pl.Date]
+            df = df.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
+            placeholders = ", ".join("?" for _ in cols)
+            cur = raw.cursor()  # type: ignore[union-attr]
+            cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", df.iter_rows())
+            cur.close()
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def census_dates(self) -> list[date]:
+        with self.engine.connect() as conn:
+            return [_as_date(r[0]) for r in conn.execute(select(t.censuses.c.census_date).order_by(t.censuses.c.census_date))]
+
+    def census_info(self, census_date: date | None = None) -> dict[str, Any] | None:
+        """The census row (latest by default), with its data-quality findings decoded."""
+        q = select(t.censuses)
+        q = q.where(t.censuses.c.census_date == census_date) if census_date else q.order_by(t.censuses.c.census_date.desc())
+        with self.engine.connect() as conn:
+            row = conn.execute(q.limit(1)).mappings().first()
+        if row is None:
+            return None
+        info = dict(row)
+        info["census_date"] = _as_date(info["census_date"])
+        info["data_quality"] = json.loads(info["data_quality"] or "{}")
+        return info
+
+    def _census_id(self, conn: Connection, census_date: date | None) -> int | None:
+        q = select(t.censuses.c.id)
+        q = q.where(t.censuses.c.census_date == census_date) if census_date else q.order_by(t.censuses.c.census_date.desc())
+        row = conn.execute(q.limit(1)).first()
+        return None if row is None else int(row[0])
+
+    def organisations(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.organisations.c.code, t.organisations.c.name, t.organisations.c.region_code, t.organisations.c.known)
+            ).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"organisation_code": pl.String, "organisation_name": pl.String, "region_code": pl.String, "known": pl.Boolean},
+            orient="row",
+        )
+
+    def _read(
+        self,
+        table: Any,
+        columns: Sequence[str],
+        schema: dict[str, Any],
+        census_date: date | None,
+        scope: Scope | None,
+    ) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            census_id = self._census_id(conn, census_date)
+            if census_id is None:
+                return frames.empty(schema)
+            cdate = conn.execute(select(t.censuses.c.census_date).where(t.censuses.c.id == census_id)).scalar_one()
+            q = (
+                select(*(table.c[c] for c in columns), t.organisations.c.region_code)
+                .select_from(table.outerjoin(t.organisations, table.c.organisation_code == t.organisations.c.code))
+                .where(table.c.census_id == census_id)
+            )
+            if scope is not None and scope.kind == "organisation":
+                q = q.where(table.c.organisation_code == scope.code)
+            elif scope is not None and scope.kind == "region":
+                q = q.where(t.organisations.c.region_code == scope.code)
+            rows = conn.execute(q).all()
+        df = pl.DataFrame([tuple(r) for r in rows], schema=[*columns, "region_code"], orient="row")
+        df = df.with_columns(pl.lit(_as_date(cdate)).alias("census_date"))
+        if "specialism_id" in df.columns:
+            division = {s.id: s.division_id for s in reference.specialisms().values()}
+            df = df.with_columns(pl.col("specialism_id").replace_strict(division, default=None).alias("division_id"))
+        casts = []
+        for name, dtype in schema.items():
+            if name not in df.columns:
+                df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
+            elif dtype == pl.Date and df.schema[name] != pl.Date:
+                casts.append(pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d", strict=False))
+            elif df.schema[name] != dtype:
+                casts.append(pl.col(name).cast(dtype))
+        if casts:
+            df = df.with_columns(casts)
+        return df.select(list(schema))
+
+    def staff(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
+        """Assignments in post on the census date (the latest census by default), in STAFF_SCHEMA."""
+        return self._read(t.assignments, t.ASSIGNMENT_COLUMNS, frames.STAFF_SCHEMA, census_date, scope)
+
+    def leavers(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
+        return self._read(t.leavers, t.LEAVER_COLUMNS, frames.LEAVER_SCHEMA, census_date, scope)
+
+    def establishment(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
+        return self._read(
+            t.establishment, t.ESTABLISHMENT_COLUMNS, frames.ESTABLISHMENT_SCHEMA, census_date, scope
+        )
+
+    def import_log(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.import_log).order_by(t.import_log.c.id.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the foundation tables (tests use this to prove a rejected import wrote nothing)."""
+        with self.engine.connect() as conn:
+            return {
+                name: int(conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one())
+                for name in ("organisations", "censuses", "assignments", "leavers", "establishment")
+            }
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+
+def _as_date(v: Any) -> date:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    u = make_url(url)
+    if u.drivername.startswith("sqlite"):
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_store(url: str | None = None, *, migrate: bool = False) -> Store:
+    """Open the database at ``url`` (default: settings). ``migrate=True`` creates or upgrades the schema."""
+    store = Store(make_engine(url or get_settings().resolved_database_url()))
+    if migrate:
+        store.migrate()
+    return store
