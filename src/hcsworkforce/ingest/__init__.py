@@ -1,0 +1,1 @@
+"""Reading workforce extracts and user files; validation with located errors."""
