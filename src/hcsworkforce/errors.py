@@ -26,8 +26,9 @@ class Problem:
             where.append(f"column {self.column}")
         head = ", ".join(where)
         text = self.message
-        if self.value is not None and self.value not in text:
-            text = f"{text}: {self.value!r}"
+        if self.value not in (None, "") and self.value not in text:
+            # "'Band 10' is not an Agenda for Change band" reads better than the message then the value.
+            text = f"{self.value!r} {text}" if text.startswith(("is ", "gives ")) else f"{text}: {self.value!r}"
         if self.expected:
             text = f"{text} (expected {self.expected})"
         return f"{head}: {text}" if head else text
