@@ -38,7 +38,9 @@ LEAVER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 ESTABLISHMENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "census_date": pl.Date,
     "organisation_code": pl.String,
+    "region_code": pl.String,
     "specialism_id": pl.String,
+    "division_id": pl.String,
     "career_level": pl.String,
     "afc_band": pl.String,
     "funded_fte": pl.Float64,

@@ -1,0 +1,1 @@
+"""Synthetic data, deterministic by seed, calibrated to published totals where there are any."""
