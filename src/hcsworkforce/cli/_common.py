@@ -16,7 +16,8 @@ from hcsworkforce.errors import UserInputError
 from hcsworkforce.report import tabular
 
 err_console = Console(stderr=True)
-out_console = Console()
+# Piped output (make demo, CI logs) has no terminal width: give tables room rather than 80 columns.
+out_console = Console() if sys.stdout.isatty() else Console(width=160)
 
 DbOption = typer.Option(None, "--db", help="Database URL (default: HCS_DATABASE_URL or a SQLite file in the data dir)")
 FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json, csv, xlsx or html")

@@ -1,0 +1,36 @@
+"""`hcs reference`: the facts that ship with the package, with their sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hcsworkforce.cli._common import FormatOption, OutOption, check_format, emit
+from hcsworkforce.errors import UserInputError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("reference")
+    def reference_cmd(
+        table: str | None = typer.Argument(None, help="A reference table (omit to list them)"),
+        fmt: str = FormatOption,
+        out: Path | None = OutOption,
+    ) -> None:
+        """List the reference tables, or show one (specialisms, career_levels, trusts ...) with its sources."""
+        from hcsworkforce import reference
+
+        check_format(fmt, out)
+        names = reference.table_names()
+        if table is None:
+            rows = [{"table": n, "rows": len(reference.read_table(n))} for n in names]
+            emit(fmt, out, title="Reference tables", sections=[("Reference tables", rows)], json_payload=rows)
+            return
+        if table not in names:
+            raise UserInputError(f"{table!r} is not a reference table (expected one of {', '.join(names)})")
+        rows = [dict(r) for r in reference.read_table(table)]
+        cols = None
+        if fmt == "table":
+            cols = [c for c in rows[0] if c not in ("source", "notes", "aliases")] if rows else None
+        emit(fmt, out, title=table, sections=[(table, rows)], json_payload=rows,
+             table_columns={table: cols} if cols else None)
