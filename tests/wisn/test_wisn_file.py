@@ -59,11 +59,20 @@ def test_negative_unit_time_is_located(make_cadre_dict):
 def test_unknown_key_is_an_error_with_a_suggestion(make_cadre_dict):
     data = make_cadre_dict()
     data["available_working_time"]["sick_leaves"] = data["available_working_time"].pop("sick_leave")
-    problems = problems_of(as_yaml(data))
-    by_column = {p.column: p for p in problems}
-    assert "did you mean 'sick_leave'" in by_column["available_working_time.sick_leaves"].message
-    assert "sick_leave" in by_column["available_working_time.sick_leaves"].expected
-    assert "is missing" in by_column["available_working_time.sick_leave"].message
+    # One mistake, one message: not also "sick_leave is missing".
+    p = one_problem(as_yaml(data))
+    assert p.column == "available_working_time.sick_leaves"
+    assert "did you mean 'sick_leave'" in p.message
+    assert "sick_leave" in p.expected
+
+
+def test_missing_key_without_a_near_typo_is_reported(make_cadre_dict):
+    data = make_cadre_dict()
+    del data["available_working_time"]["sick_leave"]
+    data["available_working_time"]["overtime"] = 3
+    problems = {p.column: p for p in problems_of(as_yaml(data))}
+    assert "is missing" in problems["available_working_time.sick_leave"].message
+    assert "not a known key" in problems["available_working_time.overtime"].message
 
 
 def test_unknown_top_level_key(make_cadre_dict):

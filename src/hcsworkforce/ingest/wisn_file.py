@@ -84,7 +84,8 @@ def parse_wisn_text(text: str, file: str | None = None) -> list[WisnCadre]:
             cadres.append((index, WisnCadre.model_validate(item)))
         except ValidationError as e:
             cadre_name = item.get("cadre") if isinstance(item, dict) and in_list else None
-            problems.extend(_problem_from_error(err, item, prefix, cadre_name, file) for err in e.errors())
+            errors = _without_misspelt_missing(e.errors())
+            problems.extend(_problem_from_error(err, item, prefix, cadre_name, file) for err in errors)
     problems.extend(_duplicate_cadres(cadres, file))
     if problems:
         raise UserInputError(problems[:MAX_PROBLEMS], total=len(problems))
@@ -200,8 +201,8 @@ def _problem_from_error(
             expected = "a number of days; write 0 if there are none"
     elif kind == "extra_forbidden":
         allowed = sorted(_record_at(loc).model_fields)
-        close = difflib.get_close_matches(key, allowed, n=1)
-        message = f"{key!r} is not a known key" + (f"; did you mean {close[0]!r}?" if close else "")
+        close = _suggestion(loc)
+        message = f"{key!r} is not a known key" + (f"; did you mean {close!r}?" if close else "")
         expected = "one of " + ", ".join(allowed)
         shown = None
     elif kind in ("float_type", "float_parsing"):
@@ -249,6 +250,22 @@ def _problem_from_error(
     if context:
         message = f"{', '.join(context)}: {message}"
     return Problem(message, file=file, column=key_path(loc, prefix) or None, value=shown, expected=expected)
+
+
+def _suggestion(loc: tuple[int | str, ...]) -> str | None:
+    """The allowed key an unknown key was most likely meant to be."""
+    close = difflib.get_close_matches(str(loc[-1]), list(_record_at(loc).model_fields), n=1)
+    return close[0] if close else None
+
+
+def _without_misspelt_missing(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop 'sick_leave is missing' when 'sick_leaves' is reported as unknown: one mistake, one message."""
+    meant = {
+        (*tuple(err["loc"])[:-1], suggestion)
+        for err in errors
+        if err["type"] == "extra_forbidden" and (suggestion := _suggestion(tuple(err["loc"])))
+    }
+    return [err for err in errors if not (err["type"] == "missing" and tuple(err["loc"]) in meant)]
 
 
 def _duplicate_cadres(cadres: list[tuple[int, WisnCadre]], file: str | None) -> list[Problem]:
