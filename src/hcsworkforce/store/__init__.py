@@ -314,8 +314,25 @@ def _as_date(v: Any) -> date:
     return date.fromisoformat(str(v)[:10])
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
+def dispose_all() -> None:
+    """Close every pooled connection this process opened (tests call it before dropping a database)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
 def make_engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL per process."""
     url = normalise_url(url)
+    if url not in _ENGINES:
+        _ENGINES[url] = _new_engine(url)
+    return _ENGINES[url]
+
+
+def _new_engine(url: str) -> Engine:
     u = make_url(url)
     if u.drivername.startswith("sqlite"):
         if u.database and u.database != ":memory:":
