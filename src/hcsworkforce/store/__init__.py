@@ -258,6 +258,8 @@ class Store:
             elif scope is not None and scope.kind == "region":
                 q = q.where(t.organisations.c.region_code == scope.code)
             rows = conn.execute(q).all()
+        if not rows:
+            return frames.empty(schema)
         df = pl.DataFrame([tuple(r) for r in rows], schema=[*columns, "region_code"], orient="row")
         df = df.with_columns(pl.lit(_as_date(cdate)).alias("census_date"))
         if "specialism_id" in df.columns:
