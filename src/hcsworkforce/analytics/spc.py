@@ -32,6 +32,7 @@ MR_SCREEN = 3.267
 RUN_LENGTH = 7  # points on one side of the mean
 TREND_LENGTH = 7  # points, i.e. 6 successive strict increases (or decreases), as plot-the-dots counts them
 FEW_POINTS = 12  # plot-the-dots warns when limits rest on fewer points than this
+_ROUNDING = 1e-10  # relative: deviations from the mean smaller than this are floating-point noise
 
 # Rule names as they appear in each point's `rules` list.
 RULE_OUTSIDE = "outside_limits"
@@ -323,12 +324,14 @@ def spc(
 
         mcol = m[:, np.newaxis]
         acol = amr[:, np.newaxis]
-        upl, lpl = mcol + LIMIT * acol, mcol - LIMIT * acol
-        nupl, nlpl = mcol + NEAR_LIMIT * acol, mcol - NEAR_LIMIT * acol
+        # Compare deviations from the mean, with rounding noise snapped to zero: the mean of a flat series is
+        # not always bit-equal to its values, and a flat series must show no special cause.
         with np.errstate(invalid="ignore"):
-            out_seg = (seg > upl) | (seg < lpl)
-            close = ~out_seg & ((seg > nupl) | (seg < nlpl))
-            side = np.sign(np.where(np.isnan(seg), mcol, seg) - mcol)
+            dev = seg - mcol
+            dev = np.where(np.abs(dev) <= _ROUNDING * np.abs(mcol), 0.0, dev)
+            out_seg = (dev > LIMIT * acol) | (dev < -LIMIT * acol)
+            close = ~out_seg & ((dev > NEAR_LIMIT * acol) | (dev < -NEAR_LIMIT * acol))
+            side = np.sign(dev)
             side = np.where(np.isnan(side), 0.0, side).astype(np.int8)
 
         # Run: 7 consecutive points on the same side; a point on the mean (or missing) breaks it.
