@@ -1,0 +1,87 @@
+"""What every route depends on: the application context, the signed-in user and their scope, CSRF checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from huey import Huey
+
+from hcsworkforce.api.accounts import User, get_user
+from hcsworkforce.api.sessions import CSRF_FIELD, CSRF_HEADER, Session
+from hcsworkforce.settings import Settings
+from hcsworkforce.store import Store
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    store: Store
+    queue: Huey
+    run_job: Any  # the huey task that runs a job by id
+
+
+class NotSignedIn(Exception):
+    """No valid session: pages redirect to the sign-in page, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this is outside the user's role or scope: 403."""
+
+    def __init__(self, message: str = "You do not have access to this.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the session's CSRF token: 403."""
+
+
+def ctx(request: Request) -> AppContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def session(request: Request) -> Session:
+    return request.scope["state"]["session"]  # type: ignore[no-any-return]
+
+
+def optional_user(request: Request) -> User | None:
+    cached = request.scope["state"].get("user", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    sess = session(request)
+    user = None
+    if sess.user_id is not None:
+        user = get_user(ctx(request).store, int(sess.user_id))
+        # A disabled account, or one whose sessions were ended, is signed out at its next request.
+        if user is None or user.disabled or user.session_epoch != sess.epoch:
+            sess.sign_out()
+            user = None
+    request.scope["state"]["user"] = user
+    return user
+
+
+def current_user(request: Request) -> User:
+    user = optional_user(request)
+    if user is None:
+        raise NotSignedIn
+    return user
+
+
+async def verify_csrf(request: Request) -> None:
+    """Every POST carries the session's token, in a form field or (htmx, API clients) a header."""
+    sess = session(request)
+    token = request.headers.get(CSRF_HEADER)
+    if not token:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    if sess.tampered or not sess.csrf_ok(token):
+        raise CsrfFailed
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

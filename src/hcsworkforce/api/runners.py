@@ -1,0 +1,49 @@
+"""The kinds of job the queue runs. Each calls an existing service; none re-implements an engine."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hcsworkforce.api import services
+from hcsworkforce.api.jobs import Progress, runner
+from hcsworkforce.model.scope import Scope
+from hcsworkforce.store import Store
+
+
+@runner("import")
+def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
+    """Validate and load an uploaded extract; on any problem nothing is written (UserInputError)."""
+    from hcsworkforce.ingest import import_extract
+
+    path = Path(params["path"])
+    est = Path(params["establishment_path"]) if params.get("establishment_path") else None
+    progress(0.1, "Reading and checking the extract")
+    try:
+        result = import_extract(
+            path,
+            store,
+            census_date=date.fromisoformat(params["census_date"]) if params.get("census_date") else None,
+            establishment=est,
+            actor=params.get("actor"),
+            display_name=params.get("file_name"),
+            establishment_display_name=params.get("establishment_file_name"),
+        )
+    finally:
+        # The upload held personal data; once it is loaded (or refused) the copy on disk has no further use.
+        for p in (path, est):
+            if p is not None:
+                p.unlink(missing_ok=True)
+    services.clear_caches()
+    return {
+        "census_date": result.census_date.isoformat(),
+        "rows": result.rows,
+        "assignments_in_post": result.assignments_in_post,
+        "people_in_post": result.people_in_post,
+        "leaver_rows": result.leaver_rows,
+        "establishment_rows": result.establishment_rows,
+        "organisations": result.organisations,
+        "replaced": result.replaced,
+        "findings": result.findings,
+    }

@@ -1,0 +1,78 @@
+"""`hcs serve`: the web application and API under uvicorn; `hcs worker`: a queue worker for long runs."""
+
+from __future__ import annotations
+
+import typer
+
+from hcsworkforce.cli._common import DbOption, err_console
+
+
+def _settings(db: str | None):  # type: ignore[no-untyped-def]
+    from hcsworkforce.settings import get_settings
+
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": db}) if db else settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+    port: int = typer.Option(8000, "--port", help="Port to listen on"),
+    db: str | None = DbOption,
+    workers: int = typer.Option(1, "--workers", help="uvicorn worker processes"),
+    queue_threads: int = typer.Option(
+        1,
+        "--queue-threads",
+        help="Threads in this process running queued jobs (0: leave them to `hcs worker`)",
+    ),
+) -> None:
+    """Serve the web application and the JSON API (/api/v1, schema at /openapi.json)."""
+    import uvicorn
+
+    from hcsworkforce.api.app import create_app
+
+    settings = _settings(db)
+    if workers > 1:
+        # Several processes need an import string; they read the same settings from the environment.
+        import os
+
+        if db:
+            os.environ["HCS_DATABASE_URL"] = db
+        os.environ["HCS_QUEUE_THREADS"] = str(queue_threads)
+        err_console.print(f"Serving on http://{host}:{port} with {workers} workers")
+        uvicorn.run(
+            "hcsworkforce.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    app = create_app(
+        settings, queue_mode="thread" if queue_threads > 0 else "none", worker_threads=max(queue_threads, 1)
+    )
+    err_console.print(f"Serving on http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def worker(
+    db: str | None = DbOption,
+    threads: int = typer.Option(2, "--threads", help="Worker threads"),
+) -> None:
+    """Run queued jobs (imports, projections ...) from the queue named by HCS_QUEUE_URL."""
+    from hcsworkforce.api import (
+        jobs,
+        runners,  # noqa: F401  (registers the kinds of job)
+    )
+
+    settings = _settings(db)
+    queue = jobs.make_queue(settings)
+    jobs.register_tasks(queue)
+    err_console.print(f"Worker on {settings.queue_url or 'the SQLite queue in ' + str(settings.data_dir)}")
+    # The main thread of its own process, so huey's consumer may own the signals (Ctrl-C stops it cleanly).
+    queue.create_consumer(workers=threads, worker_type="thread", periodic=False).run()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("worker")(worker)

@@ -1,0 +1,354 @@
+"""Server-rendered pages. Each calls the same service function as its JSON twin under /api/v1."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+from hcsworkforce import __version__, reference
+from hcsworkforce.api import accounts, jobs, services
+from hcsworkforce.api.accounts import Throttled, User
+from hcsworkforce.api.deps import client_ip, ctx, current_user, optional_user, session, verify_csrf
+from hcsworkforce.api.routes import profile_query, submit_upload
+from hcsworkforce.api.sessions import CSRF_FIELD
+from hcsworkforce.errors import UserInputError
+from hcsworkforce.model.frames import AGE_BANDS
+from hcsworkforce.web import charts
+
+router = APIRouter(include_in_schema=False)
+
+_env = Environment(
+    loader=ChoiceLoader(
+        [FileSystemLoader(str(Path(__file__).parent / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+    ),
+    # The NHS.UK macros read optional parameters in chains (params.a.b); ChainableUndefined lets them.
+    undefined=ChainableUndefined,
+    autoescape=True,
+)
+
+
+def _num(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return "[c]"  # the Analysis Function's marker for a confidential (suppressed) figure
+    if isinstance(v, int | float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def _pct(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "[c]"
+    return f"{100 * float(v):.{digits}f}%"
+
+
+_env.filters["num"] = _num
+_env.filters["pct"] = _pct
+_env.globals.update(
+    version=__version__,
+    nhsuk_version="10.6.1",
+    htmx_version="2.0.8",
+    csrf_field=CSRF_FIELD,
+    dimension_names={
+        "region": "Region",
+        "organisation": "Organisation",
+        "division": "Division",
+        "specialism": "Specialism",
+        "career_level": "Career level",
+        "afc_band": "Band",
+        "age_band": "Age band",
+        "gender": "Gender",
+    },
+)
+templates = Jinja2Templates(env=_env)
+
+NAV = [
+    ("/", "Home"),
+    ("/profile", "Profile"),
+    ("/benchmark", "Benchmarking"),
+    ("/upload", "Upload"),
+    ("/jobs", "Runs"),
+    ("/about-data", "About the data"),
+]
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    user = request.scope["state"].get("user") or None
+    base = {
+        "user": user,
+        "nav": NAV,
+        "path": request.url.path,
+        "csrf_token": session(request).csrf,
+        "csp_nonce": request.scope["state"].get("csp_nonce", ""),
+        "htmx": request.headers.get("hx-request") == "true",
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def render_error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"title": title, "message": message}, status_code=status)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: "//host" or a scheme would send the user elsewhere after sign-in.
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+# -- sign in -----------------------------------------------------------------------------------------------
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    if optional_user(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "sign_in.html", {"next": _safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/sign-in", dependencies=[Depends(verify_csrf)])
+def sign_in(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    store = ctx(request).store
+    try:
+        user = accounts.authenticate(store, username, password, ip=client_ip(request))
+    except Throttled:
+        return render(
+            request,
+            "sign_in.html",
+            {
+                "next": _safe_next(next),
+                "username": username,
+                "error": "There have been too many failed attempts to sign in to this account. Try again in 15 minutes.",
+            },
+            status_code=429,
+        )
+    if user is None:
+        return render(
+            request,
+            "sign_in.html",
+            {
+                "next": _safe_next(next),
+                "username": username,
+                "error": "The user name or password is not right.",
+            },
+            status_code=401,
+        )
+    session(request).sign_in(user.id, user.session_epoch)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/sign-out", dependencies=[Depends(verify_csrf)])
+def sign_out(request: Request) -> Response:
+    user = optional_user(request)
+    if user is not None:
+        accounts.audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
+    session(request).sign_out()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+# -- home --------------------------------------------------------------------------------------------------
+@router.get("/")
+def home(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    c = ctx(request)
+    res = services.headline(c.store, user.scope, c.settings.suppress_below)
+    return render(request, "home.html", {"res": res, "scope_label": user.describe_scope()})
+
+
+# -- profile -----------------------------------------------------------------------------------------------
+def _query_string(filters: dict[str, str], **extra: str | None) -> str:
+    params = {**filters, **{k: v for k, v in extra.items() if v}}
+    return urlencode(params)
+
+
+@router.get("/profile")
+def profile_page(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    query: Annotated[services.ProfileQuery, Depends(profile_query)],
+) -> Response:
+    c = ctx(request)
+    res = services.profile(c.store, user.scope, query, c.settings.suppress_below)
+    pyr = services.age_pyramid(c.store, user.scope, query, c.settings.suppress_below)
+    bands = services.band_mix(c.store, user.scope, query, c.settings.suppress_below)
+    band_labels = [b[2] for b in AGE_BANDS]
+    genders = sorted({str(r["gender"]) for r in pyr.records if r["gender"] is not None})
+    left_g = next((g for g in genders if g.lower().startswith("f")), genders[0] if genders else "Female")
+    right_g = next((g for g in genders if g.lower().startswith("m")), genders[-1] if genders else "Male")
+    left = {r["age_band"]: r["headcount"] for r in pyr.records if r["gender"] == left_g}
+    right = {r["age_band"]: r["headcount"] for r in pyr.records if r["gender"] == right_g}
+    pyramid_rows = [{"age_band": b, "left": left.get(b), "right": right.get(b)} for b in band_labels]
+    pyramid_svg = charts.pyramid(
+        band_labels,
+        left,
+        right,
+        left_label=left_g,
+        right_label=right_g,
+        title="Headcount by age band and gender",
+        chart_id="pyramid",
+    )
+    band_svg = charts.bar_chart(
+        [(f"Band {r['afc_band']}", r["fte"]) for r in bands.records],
+        title="FTE by Agenda for Change band",
+        unit="FTE",
+        chart_id="bands",
+    )
+    main_svg = (
+        charts.bar_chart(
+            [(str(r[f"{res.by[0]}_label"]), r["fte"]) for r in res.records][:40],
+            title=f"FTE by {res.by[0].replace('_', ' ')}",
+            unit="FTE",
+            chart_id="main",
+        )
+        if res.by
+        else None
+    )
+    qs = _query_string(
+        query.filters,
+        by=",".join(query.by) or None,
+        census_date=query.census_date.isoformat() if query.census_date else None,
+    )
+    crumbs = [("England", "/profile")] if user.scope.kind == "national" else []
+    f = query.filters
+    if "region" in f and user.scope.kind == "national":
+        crumbs.append(
+            (services.label("region", f["region"]), "/profile?" + urlencode({"region": f["region"]}))
+        )
+    if "organisation" in f and user.scope.kind != "organisation":
+        crumbs.append(
+            (
+                services.label("organisation", f["organisation"]),
+                "/profile?" + urlencode({k: v for k, v in f.items() if k in ("region", "organisation")}),
+            )
+        )
+    context = {
+        "res": res,
+        "query": query,
+        "qs": qs,
+        "options": services.dimension_options(user.scope),
+        "censuses": services.census_list(c.store),
+        "pyramid_svg": pyramid_svg,
+        "pyramid_rows": pyramid_rows,
+        "pyramid_labels": (left_g, right_g),
+        "band_svg": band_svg,
+        "bands": bands,
+        "main_svg": main_svg,
+        "drill_link": lambda value: (
+            "/profile?" + _query_string({**query.filters, res.next_drill or "": value})
+        ),
+        "crumbs": crumbs,
+    }
+    name = "_profile_results.html" if request.headers.get("hx-request") == "true" else "profile.html"
+    return render(request, name, context)
+
+
+# -- benchmarking ------------------------------------------------------------------------------------------
+@router.get("/benchmark")
+def benchmark_page(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    metric: str = "vacancy_rate",
+    specialism: str | None = None,
+) -> Response:
+    c = ctx(request)
+    if metric not in services.BENCHMARK_METRICS:
+        metric = "vacancy_rate"
+    if specialism and specialism not in reference.specialisms():
+        specialism = None
+    res = services.benchmark(c.store, user.scope, metric, c.settings.suppress_below, specialism)
+    is_rate = metric in ("vacancy_rate", "leaver_rate_12m", "stability_index", "share_55_plus")
+    scale = 100.0 if is_rate else 1.0
+    svg = charts.bar_chart(
+        [(r["organisation_label"], None if r[metric] is None else r[metric] * scale) for r in res.records][
+            :40
+        ],
+        title=services.BENCHMARK_METRICS[metric],
+        unit="per cent" if is_rate else "",
+        chart_id="bench",
+    )
+    qs = urlencode({k: v for k, v in {"metric": metric, "specialism": specialism}.items() if v})
+    return render(
+        request,
+        "benchmark.html",
+        {
+            "res": res,
+            "svg": svg,
+            "metrics": services.BENCHMARK_METRICS,
+            "is_rate": is_rate,
+            "qs": qs,
+            "specialisms": services.dimension_options(user.scope)["specialism"],
+        },
+    )
+
+
+# -- upload and runs ---------------------------------------------------------------------------------------
+@router.get("/upload")
+def upload_page(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    return render(request, "upload.html", {"errors": [], "can_upload": user.role == "national"})
+
+
+@router.post("/upload", dependencies=[Depends(verify_csrf)])
+async def upload_post(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    extract: Annotated[UploadFile | None, File()] = None,
+    establishment: Annotated[UploadFile | None, File()] = None,
+    census_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    errors: list[tuple[str, str]] = []
+    cdate = None
+    if census_date:
+        try:
+            cdate = date.fromisoformat(census_date.strip())
+        except ValueError:
+            errors.append(("census_date", "Enter the census date as a date, for example 2025-03-31"))
+    if extract is None or not extract.filename:
+        errors.append(("extract", "Choose the extract file to upload"))
+    if not errors:
+        assert extract is not None
+        try:
+            job_id = await submit_upload(request, user, extract, establishment, cdate)
+        except UserInputError as e:
+            errors.append(("extract", e.summary()))
+        else:
+            return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+    return render(request, "upload.html", {"errors": errors, "can_upload": user.role == "national"}, 422)
+
+
+def _job_or_404(request: Request, user: User, job_id: str) -> dict[str, Any] | None:
+    job = jobs.get_job(ctx(request).store, job_id)
+    if job is None or not jobs.visible_to(job, user.scope):
+        return None
+    return jobs.public_job(job)
+
+
+@router.get("/jobs")
+def jobs_page(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    rows = [jobs.public_job(j, with_result=False) for j in jobs.list_jobs(ctx(request).store, user.scope)]
+    return render(request, "jobs.html", {"jobs": rows})
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, user: Annotated[User, Depends(current_user)], job_id: str) -> Response:
+    job = _job_or_404(request, user, job_id)
+    if job is None:
+        return render_error(
+            request, 404, "Run not found", "There is no run with that reference in your area."
+        )
+    name = "_job_status.html" if request.headers.get("hx-request") == "true" else "job.html"
+    return render(request, name, {"job": job, "result_json": json.dumps(job.get("result"), default=str)})
+
+
+# -- about the data ----------------------------------------------------------------------------------------
+@router.get("/about-data")
+def about_data(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    return render(request, "about.html", {"tables": services.reference_sources()})
