@@ -15,7 +15,9 @@ PG_ADMIN_URL = os.environ.get("HCS_TEST_PG_ADMIN", "postgresql+psycopg://postgre
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Every test gets its own data dir (database, pseudonymisation key), never the user's."""
     from hcsworkforce.settings import get_settings
 
@@ -70,7 +72,9 @@ def pg_url(pg_server: str) -> Iterator[str]:
 
         dispose_all()
         with admin.connect() as c:
-            c.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            c.execute(
+                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            )
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -98,6 +102,10 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return code, out, err
 
 
-def run_hcs_subprocess(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_hcs_subprocess(
+    args: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).parent / "hcs"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300
+    )

@@ -28,7 +28,9 @@ class Problem:
         text = self.message
         if self.value not in (None, "") and self.value not in text:
             # "'Band 10' is not an Agenda for Change band" reads better than the message then the value.
-            text = f"{self.value!r} {text}" if text.startswith(("is ", "gives ")) else f"{text}: {self.value!r}"
+            text = (
+                f"{self.value!r} {text}" if text.startswith(("is ", "gives ")) else f"{text}: {self.value!r}"
+            )
         if self.expected:
             text = f"{text} (expected {self.expected})"
         return f"{head}: {text}" if head else text

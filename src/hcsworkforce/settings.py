@@ -17,18 +17,23 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HCS_", extra="ignore")
 
-    data_dir: Path = Field(default_factory=default_data_dir, description="Where the default database and keys live")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the default database and keys live"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default a SQLite file in data_dir (sqlite:///.../hcs.db)"
     )
     pseudonym_key_file: Path | None = Field(
-        default=None, description="File holding the installation's pseudonymisation key; default data_dir/pseudonym.key"
+        default=None,
+        description="File holding the installation's pseudonymisation key; default data_dir/pseudonym.key",
     )
     suppress_below: int = Field(
         default=5, ge=0, description="Counts below this are suppressed in outputs that leave an organisation"
     )
     queue_url: str | None = Field(default=None, description="huey storage: redis://... or postgresql://...")
-    secret_key: str | None = Field(default=None, description="Signs session cookies; default a key in data_dir")
+    secret_key: str | None = Field(
+        default=None, description="Signs session cookies; default a key in data_dir"
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = ("Employee Number,Assignment Number,Organisation,Specialism,Career Level,Pay Band,Contracted WTE,"
-          "Date of Birth,Gender,Hire Date,Termination Date,Leaving Reason")
+HEADER = (
+    "Employee Number,Assignment Number,Organisation,Specialism,Career Level,Pay Band,Contracted WTE,"
+    "Date of Birth,Gender,Hire Date,Termination Date,Leaving Reason"
+)
 
 # Census 2024-03-31; the 12-month window is 2023-04-01 .. 2024-03-31.
 HAND_ROWS = [
@@ -34,7 +36,9 @@ def write_extract(path: Path, rows: list[str], header: str = HEADER, encoding: s
 
 
 def hand_files(tmp: Path) -> tuple[Path, Path]:
-    return write_extract(tmp / "extract.csv", HAND_ROWS), _write(tmp / "establishment.csv", HAND_ESTABLISHMENT)
+    return write_extract(tmp / "extract.csv", HAND_ROWS), _write(
+        tmp / "establishment.csv", HAND_ESTABLISHMENT
+    )
 
 
 def _write(path: Path, text: str) -> Path:

@@ -30,40 +30,127 @@ def _loaded_store(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 # (case id, rows, header, row number expected, column expected, text expected in message)
 BAD_CASES = [
-    ("unknown_specialism", [GOOD, "G2,1,RGT,Astrology,practitioner,Band 5,1.0,1990-06-01,F,2015-01-01,,"], HEADER, 3,
-     "Specialism", "is not a healthcare science specialism"),
-    ("band_out_of_range", [GOOD, "G2,1,RGT,Audiology,practitioner,Band 10,1.0,1990-06-01,F,2015-01-01,,"], HEADER, 3,
-     "Pay Band", "is not an Agenda for Change band"),
-    ("fte_not_a_number", ["G2,1,RGT,Audiology,practitioner,5,full,1990-06-01,F,2015-01-01,,", GOOD], HEADER, 2,
-     "Contracted WTE", "is not a number"),
-    ("fte_too_big", [GOOD, GOOD.replace("G1", "G2").replace(",1.0,", ",1.6,")], HEADER, 3, "Contracted WTE",
-     "outside the range"),
-    ("fte_zero", [GOOD, GOOD.replace("G1", "G2").replace(",1.0,", ",0,")], HEADER, 3, "Contracted WTE",
-     "outside the range"),
-    ("dob_in_future", [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "2090-06-01")], HEADER, 3,
-     "Date of Birth", "in the future"),
-    ("age_under_16", [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "2015-06-01")], HEADER, 3,
-     "Date of Birth", "outside 16-80"),
-    ("age_over_80", [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "1930-06-01")], HEADER, 3,
-     "Date of Birth", "outside 16-80"),
-    ("end_before_start", [GOOD, "G2,1,RGT,Audiology,assistant,3,1,1990-01-01,F,2020-01-01,2019-06-30,Other"], HEADER,
-     3, "Termination Date", "before the start date"),
-    ("duplicate_assignment", [GOOD, GOOD, GOOD.replace("G1", "G3")], HEADER, 3, "Assignment Number",
-     "duplicate assignment"),
-    ("date_not_a_date", [GOOD, GOOD.replace("G1", "G2").replace("2015-01-01", "next tuesday")], HEADER, 3,
-     "Hire Date", "is not a date"),
-    ("bad_ods_code", [GOOD, GOOD.replace("G1", "G2").replace("RGT", "R!T")], HEADER, 3, "Organisation",
-     "not an ODS organisation code"),
-    ("missing_required_column", ["G1,1,RGT"],
-     "Employee Number,Assignment Number,Organisation", 1, "specialism", "required column specialism is missing"),
+    (
+        "unknown_specialism",
+        [GOOD, "G2,1,RGT,Astrology,practitioner,Band 5,1.0,1990-06-01,F,2015-01-01,,"],
+        HEADER,
+        3,
+        "Specialism",
+        "is not a healthcare science specialism",
+    ),
+    (
+        "band_out_of_range",
+        [GOOD, "G2,1,RGT,Audiology,practitioner,Band 10,1.0,1990-06-01,F,2015-01-01,,"],
+        HEADER,
+        3,
+        "Pay Band",
+        "is not an Agenda for Change band",
+    ),
+    (
+        "fte_not_a_number",
+        ["G2,1,RGT,Audiology,practitioner,5,full,1990-06-01,F,2015-01-01,,", GOOD],
+        HEADER,
+        2,
+        "Contracted WTE",
+        "is not a number",
+    ),
+    (
+        "fte_too_big",
+        [GOOD, GOOD.replace("G1", "G2").replace(",1.0,", ",1.6,")],
+        HEADER,
+        3,
+        "Contracted WTE",
+        "outside the range",
+    ),
+    (
+        "fte_zero",
+        [GOOD, GOOD.replace("G1", "G2").replace(",1.0,", ",0,")],
+        HEADER,
+        3,
+        "Contracted WTE",
+        "outside the range",
+    ),
+    (
+        "dob_in_future",
+        [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "2090-06-01")],
+        HEADER,
+        3,
+        "Date of Birth",
+        "in the future",
+    ),
+    (
+        "age_under_16",
+        [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "2015-06-01")],
+        HEADER,
+        3,
+        "Date of Birth",
+        "outside 16-80",
+    ),
+    (
+        "age_over_80",
+        [GOOD, GOOD.replace("G1", "G2").replace("1990-06-01", "1930-06-01")],
+        HEADER,
+        3,
+        "Date of Birth",
+        "outside 16-80",
+    ),
+    (
+        "end_before_start",
+        [GOOD, "G2,1,RGT,Audiology,assistant,3,1,1990-01-01,F,2020-01-01,2019-06-30,Other"],
+        HEADER,
+        3,
+        "Termination Date",
+        "before the start date",
+    ),
+    (
+        "duplicate_assignment",
+        [GOOD, GOOD, GOOD.replace("G1", "G3")],
+        HEADER,
+        3,
+        "Assignment Number",
+        "duplicate assignment",
+    ),
+    (
+        "date_not_a_date",
+        [GOOD, GOOD.replace("G1", "G2").replace("2015-01-01", "next tuesday")],
+        HEADER,
+        3,
+        "Hire Date",
+        "is not a date",
+    ),
+    (
+        "bad_ods_code",
+        [GOOD, GOOD.replace("G1", "G2").replace("RGT", "R!T")],
+        HEADER,
+        3,
+        "Organisation",
+        "not an ODS organisation code",
+    ),
+    (
+        "missing_required_column",
+        ["G1,1,RGT"],
+        "Employee Number,Assignment Number,Organisation",
+        1,
+        "specialism",
+        "required column specialism is missing",
+    ),
     ("header_only", [], HEADER, None, None, "no data rows"),
 ]
 
 
-@pytest.mark.parametrize(("case", "rows", "header", "row", "column", "text"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize(
+    ("case", "rows", "header", "row", "column", "text"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+)
 def test_bad_input_is_located_exits_2_and_writes_nothing(
-    case: str, rows: list[str], header: str, row: int | None, column: str | None, text: str,
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    case: str,
+    rows: list[str],
+    header: str,
+    row: int | None,
+    column: str | None,
+    text: str,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     store = _loaded_store(db_url, tmp_path)
     before = store.counts()
@@ -126,7 +213,9 @@ def test_files_that_are_not_tables_are_refused_clearly(
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["import", str(tmp_path / "nope.csv"), "--db", f"sqlite:///{tmp_path / 'x.db'}"], capsys)
+    code, _, err = run_cli(
+        ["import", str(tmp_path / "nope.csv"), "--db", f"sqlite:///{tmp_path / 'x.db'}"], capsys
+    )
     assert code == 2 and "file not found" in err
 
 
@@ -157,7 +246,9 @@ def test_common_csv_shapes_load_the_same(label: str, transform, tmp_path: Path) 
 def test_xlsx_loads_like_csv(tmp_path: Path) -> None:
     csv_path, _ = hand_files(tmp_path)
     frame = pl.read_csv(csv_path, infer_schema=False)
-    frame = frame.with_columns(pl.col("Contracted WTE").cast(pl.Float64), pl.col("Date of Birth").str.to_date())
+    frame = frame.with_columns(
+        pl.col("Contracted WTE").cast(pl.Float64), pl.col("Date of Birth").str.to_date()
+    )
     xlsx = tmp_path / "extract.xlsx"
     frame.write_excel(xlsx)
     store = open_store(f"sqlite:///{tmp_path / 'x.db'}", migrate=True)
@@ -204,8 +295,9 @@ def test_establishment_errors_are_located(tmp_path: Path, capsys: pytest.Capture
     est = tmp_path / "est.csv"
     est.write_text("organisation_code,specialism,career_level,funded_fte\nRGT,Audiology,assistant,lots\n")
     db = f"sqlite:///{tmp_path / 'x.db'}"
-    code, _, err = run_cli(["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db],
-                           capsys)
+    code, _, err = run_cli(
+        ["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db], capsys
+    )
     assert code == 2 and "est.csv, row 2, column funded_fte" in err
     assert open_store(db).counts()["assignments"] == 0
 

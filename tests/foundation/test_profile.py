@@ -66,7 +66,11 @@ def test_total_counts_people_not_assignments(hand_store) -> None:  # type: ignor
 def test_grouping_by_age_band_and_gender_has_no_vacancies(hand_store) -> None:  # type: ignore[no-untyped-def]
     rows = run_profile(hand_store, ["age_band", "gender"]).rows
     assert {(r["age_band"], r["gender"]) for r in rows} == {
-        ("16-24", "female"), ("25-34", "female"), ("55-59", "male"), ("55-59", "female"), ("35-44", "male")
+        ("16-24", "female"),
+        ("25-34", "female"),
+        ("55-59", "male"),
+        ("55-59", "female"),
+        ("35-44", "male"),
     }
     assert all(r["vacancy_fte"] is None for r in rows)
 
@@ -84,20 +88,35 @@ def test_scope_limits_the_rows_read(hand_store) -> None:  # type: ignore[no-unty
     assert [r["organisation"] for r in region.rows] == ["RGT"]  # ZZZ01 has no known region
 
 
-def test_profile_json_is_flat_records_with_stable_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_json_is_flat_records_with_stable_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
     extract, est = hand_files(tmp_path)
-    code, _, err = run_cli(["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db],
-                           capsys)
+    code, _, err = run_cli(
+        ["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db], capsys
+    )
     assert code == 0, err
-    code, out, err = run_cli(["profile", "--by", "region,specialism", "--format", "json", "--suppress-below", "0",
-                              "--db", db], capsys)
+    code, out, err = run_cli(
+        ["profile", "--by", "region,specialism", "--format", "json", "--suppress-below", "0", "--db", db],
+        capsys,
+    )
     assert code == 0, err
     rows = json.loads(out)
     assert isinstance(rows, list) and rows
     for r in rows:
-        for k in ("region", "specialism", "headcount", "fte", "mean_age", "share_55_plus", "vacancy_fte",
-                  "vacancy_rate", "leaver_rate_12m", "stability_index"):
+        for k in (
+            "region",
+            "specialism",
+            "headcount",
+            "fte",
+            "mean_age",
+            "share_55_plus",
+            "vacancy_fte",
+            "vacancy_rate",
+            "leaver_rate_12m",
+            "stability_index",
+        ):
             assert k in r
         assert all(not isinstance(v, dict | list) for v in r.values())
     code, out, _ = run_cli(["profile", "--by", "nonsense", "--db", db], capsys)
@@ -107,20 +126,27 @@ def test_profile_json_is_flat_records_with_stable_keys(tmp_path: Path, capsys: p
 def test_profile_xlsx_and_csv_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
     extract, est = hand_files(tmp_path)
-    run_cli(["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db], capsys)
+    run_cli(
+        ["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db], capsys
+    )
     xlsx = tmp_path / "p.xlsx"
-    code, _, err = run_cli(["profile", "--by", "specialism", "--format", "xlsx", "--out", str(xlsx), "--db", db], capsys)
+    code, _, err = run_cli(
+        ["profile", "--by", "specialism", "--format", "xlsx", "--out", str(xlsx), "--db", db], capsys
+    )
     assert code == 0, err
     import openpyxl
 
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[0] == "Cover" and "Profile" in wb.sheetnames
-    code, out, _ = run_cli(["profile", "--by", "specialism", "--format", "csv", "--suppress-below", "0", "--db", db],
-                           capsys)
+    code, out, _ = run_cli(
+        ["profile", "--by", "specialism", "--format", "csv", "--suppress-below", "0", "--db", db], capsys
+    )
     assert code == 0 and out.splitlines()[0].startswith("specialism,headcount,fte")
 
 
-def test_profile_before_any_import_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_profile_before_any_import_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run_cli(["profile", "--db", f"sqlite:///{tmp_path / 'empty.db'}"], capsys)
     assert code == 2 and "hcs import" in err
 
@@ -162,9 +188,17 @@ def test_profile_invariants(rows: list[tuple[int, str, str, float, int]]) -> Non
         }
     )
     empty = staff.head(0).with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
-    est = pl.DataFrame(schema={"organisation_code": pl.String, "specialism_id": pl.String, "career_level": pl.String,
-                               "afc_band": pl.String, "funded_fte": pl.Float64, "region_code": pl.String,
-                               "division_id": pl.String})
+    est = pl.DataFrame(
+        schema={
+            "organisation_code": pl.String,
+            "specialism_id": pl.String,
+            "career_level": pl.String,
+            "afc_band": pl.String,
+            "funded_fte": pl.Float64,
+            "region_code": pl.String,
+            "division_id": pl.String,
+        }
+    )
     total = profile(staff, empty, est, [], date(2024, 3, 31))[0]
     by_org = profile(staff, empty, est, ["organisation"], date(2024, 3, 31))
     by_spec = profile(staff, empty, est, ["specialism"], date(2024, 3, 31))

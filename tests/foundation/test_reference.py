@@ -14,7 +14,9 @@ def test_every_reference_row_has_a_source_date_and_verification_status(table: st
     for i, row in enumerate(rows, start=2):
         assert (row.get("source") or "").strip(), f"{table}.csv row {i} has no source"
         assert (row.get("as_of") or "").strip(), f"{table}.csv row {i} has no as_of date"
-        assert row.get("verified") in reference.VERIFIED_VALUES, f"{table}.csv row {i}: verified={row.get('verified')!r}"
+        assert row.get("verified") in reference.VERIFIED_VALUES, (
+            f"{table}.csv row {i}: verified={row.get('verified')!r}"
+        )
 
 
 def test_taxonomy_has_four_divisions_and_45_to_60_specialisms() -> None:
@@ -48,8 +50,18 @@ def test_ambiguous_and_unknown_specialisms_do_not_resolve() -> None:
 
 @pytest.mark.parametrize(
     ("text", "band"),
-    [("Band 5", "5"), ("B5", "5"), ("5", "5"), ("band 8A", "8a"), ("AfC Band 8d", "8d"), ("9", "9"), ("Band 10", None),
-     ("8e", None), ("0", None), ("", None)],
+    [
+        ("Band 5", "5"),
+        ("B5", "5"),
+        ("5", "5"),
+        ("band 8A", "8a"),
+        ("AfC Band 8d", "8d"),
+        ("9", "9"),
+        ("Band 10", None),
+        ("8e", None),
+        ("0", None),
+        ("", None),
+    ],
 )
 def test_band_spellings(text: str, band: str | None) -> None:
     assert reference.resolve_band(text) == band

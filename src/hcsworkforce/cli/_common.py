@@ -19,7 +19,9 @@ err_console = Console(stderr=True)
 # Piped output (make demo, CI logs) has no terminal width: give tables room rather than 80 columns.
 out_console = Console() if sys.stdout.isatty() else Console(width=160)
 
-DbOption = typer.Option(None, "--db", help="Database URL (default: HCS_DATABASE_URL or a SQLite file in the data dir)")
+DbOption = typer.Option(
+    None, "--db", help="Database URL (default: HCS_DATABASE_URL or a SQLite file in the data dir)"
+)
 FormatOption = typer.Option("table", "--format", "-f", help="Output format: table, json, csv, xlsx or html")
 OutOption = typer.Option(None, "--out", "-o", help="Write the output to this file instead of the terminal")
 
@@ -32,7 +34,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def check_format(fmt: str, out: Path | None) -> None:
     if fmt not in tabular.FORMATS:
-        raise UserInputError(f"--format {fmt!r} is not a format (expected one of {', '.join(tabular.FORMATS)})")
+        raise UserInputError(
+            f"--format {fmt!r} is not a format (expected one of {', '.join(tabular.FORMATS)})"
+        )
     if fmt == "xlsx" and out is None:
         raise UserInputError("--format xlsx needs --out FILE.xlsx")
 
@@ -43,7 +47,9 @@ def parse_by(by: str | None, allowed: Sequence[str]) -> list[str]:
     dims = [d.strip().lower().replace("-", "_") for d in by.split(",") if d.strip()]
     bad = [d for d in dims if d not in allowed]
     if bad:
-        raise UserInputError(f"--by {', '.join(bad)} is not a dimension (expected any of {', '.join(allowed)})")
+        raise UserInputError(
+            f"--by {', '.join(bad)} is not a dimension (expected any of {', '.join(allowed)})"
+        )
     return dims
 
 

@@ -23,9 +23,15 @@ def parse_date_option(name: str, value: str | None) -> date | None:
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
-        file: Path = typer.Argument(..., help="Workforce extract: CSV (any common encoding/delimiter) or XLSX"),
-        establishment: Path | None = typer.Option(None, "--establishment", help="Funded posts file (CSV or XLSX)"),
-        census_date: str | None = typer.Option(None, "--census-date", help="Date of the census (default today)"),
+        file: Path = typer.Argument(
+            ..., help="Workforce extract: CSV (any common encoding/delimiter) or XLSX"
+        ),
+        establishment: Path | None = typer.Option(
+            None, "--establishment", help="Funded posts file (CSV or XLSX)"
+        ),
+        census_date: str | None = typer.Option(
+            None, "--census-date", help="Date of the census (default today)"
+        ),
         db: str | None = DbOption,
     ) -> None:
         """Validate and load an extract. On any error nothing is loaded and every problem is listed."""

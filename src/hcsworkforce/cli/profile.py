@@ -12,8 +12,16 @@ from hcsworkforce.cli.importing import parse_date_option
 from hcsworkforce.model.frames import PROFILE_DIMENSIONS
 from hcsworkforce.model.scope import Scope
 
-TABLE_COLUMNS = ["headcount", "fte", "mean_age", "share_55_plus", "vacancy_fte", "vacancy_rate", "leaver_rate_12m",
-                 "stability_index"]
+TABLE_COLUMNS = [
+    "headcount",
+    "fte",
+    "mean_age",
+    "share_55_plus",
+    "vacancy_fte",
+    "vacancy_rate",
+    "leaver_rate_12m",
+    "stability_index",
+]
 
 
 def _scope(organisation: str | None, region: str | None) -> Scope:
@@ -27,12 +35,17 @@ def _scope(organisation: str | None, region: str | None) -> Scope:
         from hcsworkforce import reference
 
         regions = reference.regions()
-        code = region.upper() if region.upper() in regions else next(
-            (c for c, n in regions.items() if n.lower() == region.lower()), None
+        code = (
+            region.upper()
+            if region.upper() in regions
+            else next((c for c, n in regions.items() if n.lower() == region.lower()), None)
         )
         if code is None:
-            raise UserInputError(f"--region {region!r} is not an NHS England region (expected one of "
-                                 + ", ".join(f"{c} {n}" for c, n in regions.items()) + ")")
+            raise UserInputError(
+                f"--region {region!r} is not an NHS England region (expected one of "
+                + ", ".join(f"{c} {n}" for c, n in regions.items())
+                + ")"
+            )
         return Scope("region", code)
     return Scope()
 
@@ -45,11 +58,17 @@ def register(app: typer.Typer) -> None:
     @app.command("profile")
     def profile_cmd(
         by: str | None = typer.Option(None, "--by", help="Group by: " + ", ".join(PROFILE_DIMENSIONS)),
-        census_date: str | None = typer.Option(None, "--census-date", help="Which census (default the latest)"),
-        organisation: str | None = typer.Option(None, "--organisation", help="Only this organisation (ODS code)"),
+        census_date: str | None = typer.Option(
+            None, "--census-date", help="Which census (default the latest)"
+        ),
+        organisation: str | None = typer.Option(
+            None, "--organisation", help="Only this organisation (ODS code)"
+        ),
         region: str | None = typer.Option(None, "--region", help="Only this region (code or name)"),
         suppress_below: int | None = typer.Option(
-            None, "--suppress-below", help="Suppress groups of fewer people (default: the setting, 5; 0 turns it off)"
+            None,
+            "--suppress-below",
+            help="Suppress groups of fewer people (default: the setting, 5; 0 turns it off)",
         ),
         fmt: str = FormatOption,
         out: Path | None = OutOption,
@@ -73,7 +92,10 @@ def register(app: typer.Typer) -> None:
 
             raise UserInputError("the database is empty: run `hcs import FILE` (or `make demo`) first")
         result = run_profile(
-            store, dims, census_date=parse_date_option("--census-date", census_date), scope=_scope(organisation, region),
+            store,
+            dims,
+            census_date=parse_date_option("--census-date", census_date),
+            scope=_scope(organisation, region),
             suppress_below=threshold,
         )
         rows = result.labelled_rows()
@@ -82,20 +104,31 @@ def register(app: typer.Typer) -> None:
         title = f"Healthcare science workforce profile, {where}, census {result.census_date.isoformat()}"
         notes = [
             f"Source: {result.source_file}. Headcount counts people, so groups need not add up to the total.",
-            f"Groups of fewer than {threshold} people are suppressed." if threshold else "No suppression applied.",
+            f"Groups of fewer than {threshold} people are suppressed."
+            if threshold
+            else "No suppression applied.",
         ]
         if not result.has_establishment:
-            notes.append("No establishment loaded: vacancies are not computed (hcs import --establishment FILE).")
+            notes.append(
+                "No establishment loaded: vacancies are not computed (hcs import --establishment FILE)."
+            )
         if not result.has_leaver_data:
             notes.append("The extract had no termination dates: leaver rate and stability are not computed.")
         band_mix = [
-            {**{d: r.get(f"{d}_name", r[d]) for d in dims},
-             **{k.replace("share_band_", "band_"): _pct(r[k]) for k in r if k.startswith("share_band_")}}
+            {
+                **{d: r.get(f"{d}_name", r[d]) for d in dims},
+                **{k.replace("share_band_", "band_"): _pct(r[k]) for k in r if k.startswith("share_band_")},
+            }
             for r in [*rows, total]
         ]
         quality = [
-            {"check": f["check"], "severity": f["severity"], "count": f["count"], "detail": f["detail"],
-             "examples": ", ".join(map(str, f["examples"][:5]))}
+            {
+                "check": f["check"],
+                "severity": f["severity"],
+                "count": f["count"],
+                "detail": f["detail"],
+                "examples": ", ".join(map(str, f["examples"][:5])),
+            }
             for f in result.data_quality
         ]
         if fmt == "table":
@@ -104,30 +137,53 @@ def register(app: typer.Typer) -> None:
                 row = {d: r.get(f"{d}_name", r[d]) for d in dims}
                 for c in TABLE_COLUMNS:
                     v = r.get(c)
-                    row[c] = _pct(v) if c in ("share_55_plus", "vacancy_rate", "leaver_rate_12m", "stability_index") else v
+                    row[c] = (
+                        _pct(v)
+                        if c in ("share_55_plus", "vacancy_rate", "leaver_rate_12m", "stability_index")
+                        else v
+                    )
                 if r.get("suppressed"):
                     row["note"] = "suppressed"
                 display.append(row)
-            headers = {"headcount": "headcount", "fte": "FTE", "mean_age": "mean age", "share_55_plus": "55+ %",
-                       "vacancy_fte": "vacancy FTE", "vacancy_rate": "vacancy %", "leaver_rate_12m": "leavers 12m %",
-                       "stability_index": "stability %"}
+            headers = {
+                "headcount": "headcount",
+                "fte": "FTE",
+                "mean_age": "mean age",
+                "share_55_plus": "55+ %",
+                "vacancy_fte": "vacancy FTE",
+                "vacancy_rate": "vacancy %",
+                "leaver_rate_12m": "leavers 12m %",
+                "stability_index": "stability %",
+            }
             display = [{headers.get(k, k): v for k, v in r.items()} for r in display]
-            emit(fmt, out, title=title, sections=[(title, display), ("Data quality of the import", quality)],
-                 json_payload=None, notes=notes)
+            emit(
+                fmt,
+                out,
+                title=title,
+                sections=[(title, display), ("Data quality of the import", quality)],
+                json_payload=None,
+                notes=notes,
+            )
             return
         emit(
             fmt,
             out,
             title=title,
-            sections=[("Profile", [*rows, total]), ("Band mix (% of FTE)", band_mix), ("Data quality", quality),
-                      ("Notes", [{"note": n} for n in notes])],
+            sections=[
+                ("Profile", [*rows, total]),
+                ("Band mix (% of FTE)", band_mix),
+                ("Data quality", quality),
+                ("Notes", [{"note": n} for n in notes]),
+            ],
             json_payload=result.rows,
             notes=notes,
         )
 
     @app.command("quality")
     def quality_cmd(
-        census_date: str | None = typer.Option(None, "--census-date", help="Which census (default the latest)"),
+        census_date: str | None = typer.Option(
+            None, "--census-date", help="Which census (default the latest)"
+        ),
         fmt: str = FormatOption,
         out: Path | None = OutOption,
         db: str | None = DbOption,
@@ -138,13 +194,28 @@ def register(app: typer.Typer) -> None:
 
         check_format(fmt, out)
         store = open_store(db)
-        info = store.census_info(parse_date_option("--census-date", census_date)) if store.is_initialised() else None
+        info = (
+            store.census_info(parse_date_option("--census-date", census_date))
+            if store.is_initialised()
+            else None
+        )
         if info is None:
             raise UserInputError("no census found: run `hcs import FILE` first")
         rows = [
-            {"check": f["check"], "severity": f["severity"], "count": f["count"], "detail": f["detail"],
-             "examples": ", ".join(map(str, f["examples"]))}
+            {
+                "check": f["check"],
+                "severity": f["severity"],
+                "count": f["count"],
+                "detail": f["detail"],
+                "examples": ", ".join(map(str, f["examples"])),
+            }
             for f in info["data_quality"].get("findings", [])
         ]
         title = f"Data quality of census {info['census_date'].isoformat()} ({info['source_file']})"
-        emit(fmt, out, title=title, sections=[(title, rows)], json_payload=info["data_quality"].get("findings", []))
+        emit(
+            fmt,
+            out,
+            title=title,
+            sections=[(title, rows)],
+            json_payload=info["data_quality"].get("findings", []),
+        )

@@ -32,5 +32,11 @@ def register(app: typer.Typer) -> None:
         cols = None
         if fmt == "table":
             cols = [c for c in rows[0] if c not in ("source", "notes", "aliases")] if rows else None
-        emit(fmt, out, title=table, sections=[(table, rows)], json_payload=rows,
-             table_columns={table: cols} if cols else None)
+        emit(
+            fmt,
+            out,
+            title=table,
+            sections=[(table, rows)],
+            json_payload=rows,
+            table_columns={table: cols} if cols else None,
+        )

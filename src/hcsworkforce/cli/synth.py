@@ -17,9 +17,13 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", "-o", help="Extract to write (.csv or .xlsx)"),
         staff: int = typer.Option(60_000, "--staff", help="People in post"),
         seed: int = typer.Option(2025, "--seed", help="Random seed: the same seed gives the same file"),
-        establishment: Path | None = typer.Option(None, "--establishment", help="Also write an establishment CSV"),
+        establishment: Path | None = typer.Option(
+            None, "--establishment", help="Also write an establishment CSV"
+        ),
         census_date: str = typer.Option("2025-03-31", "--census-date", help="Census date of the extract"),
-        organisations: int = typer.Option(200, "--organisations", help="How many NHS trusts employ the staff"),
+        organisations: int = typer.Option(
+            200, "--organisations", help="How many NHS trusts employ the staff"
+        ),
     ) -> None:
         """Write a synthetic national ESR-style extract calibrated to published totals (the rest invented)."""
         from hcsworkforce.synth.workforce import synthesise, write
@@ -31,7 +35,9 @@ def register(app: typer.Typer) -> None:
         try:
             cdate = date.fromisoformat(census_date)
         except ValueError:
-            raise UserInputError(f"--census-date {census_date!r} is not a date (expected YYYY-MM-DD)") from None
+            raise UserInputError(
+                f"--census-date {census_date!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
         result = synthesise(staff=staff, seed=seed, census_date=cdate, orgs=organisations)
         write(result, out, establishment)
         err_console.print(

@@ -71,7 +71,12 @@ def import_extract(
         file_sha256=file_sha256(path),
         establishment_file=(establishment_display_name or establishment.name) if establishment else None,
         has_leaver_data=valid.has_leaver_data,
-        data_quality={"findings": valid.findings, "file": name, "encoding": raw.encoding, "delimiter": raw.delimiter},
+        data_quality={
+            "findings": valid.findings,
+            "file": name,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+        },
     )
     store.replace_census(load, actor=actor)
     timings["load"] = time.perf_counter() - t2

@@ -66,7 +66,9 @@ def read_table(path: Path, display_name: str | None = None) -> RawTable:
         return _read_xlsx(path, name)
     if _looks_binary(data):
         raise UserInputError(
-            Problem("this is not a table: the file holds binary data", file=name, expected="a CSV or XLSX file")
+            Problem(
+                "this is not a table: the file holds binary data", file=name, expected="a CSV or XLSX file"
+            )
         )
     body, encoding = _decode(data)
     first_line = body.split(b"\n", 1)[0].decode("utf-8", errors="replace")
@@ -80,7 +82,9 @@ def read_table(path: Path, display_name: str | None = None) -> RawTable:
             raise_if_empty=True,
         )
     except pl.exceptions.NoDataError:
-        raise UserInputError(Problem("the file is empty", file=name, expected="a header row and data rows")) from None
+        raise UserInputError(
+            Problem("the file is empty", file=name, expected="a header row and data rows")
+        ) from None
     except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as e:
         raise _ragged_problem(body, delimiter, name, str(e)) from None
     headers = list(frame.columns)
@@ -107,22 +111,26 @@ def _ragged_problem(body: bytes, delimiter: str, name: str, detail: str) -> User
                 )
     except csv.Error as e:
         return UserInputError(Problem(f"this is not a readable table: {e}", file=name))
-    return UserInputError(Problem(f"this is not a readable table ({detail.splitlines()[0][:200]})", file=name))
+    return UserInputError(
+        Problem(f"this is not a readable table ({detail.splitlines()[0][:200]})", file=name)
+    )
 
 
 def _read_xlsx(path: Path, name: str) -> RawTable:
     try:
         frame = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
     except Exception as e:  # calamine raises its own error types for broken workbooks
-        raise UserInputError(Problem(f"this is not a readable XLSX workbook ({type(e).__name__})", file=name)) from None
+        raise UserInputError(
+            Problem(f"this is not a readable XLSX workbook ({type(e).__name__})", file=name)
+        ) from None
     if frame.width == 0:
-        raise UserInputError(Problem("the first sheet is empty", file=name, expected="a header row and data rows"))
+        raise UserInputError(
+            Problem("the first sheet is empty", file=name, expected="a header row and data rows")
+        )
     # Dates and numbers come typed from a workbook: give them the text form a CSV would have.
     casts = []
     for col, dtype in frame.schema.items():
-        if dtype == pl.Date:
-            casts.append(pl.col(col).dt.strftime("%Y-%m-%d"))
-        elif dtype == pl.Datetime:
+        if dtype == pl.Date or dtype == pl.Datetime:
             casts.append(pl.col(col).dt.strftime("%Y-%m-%d"))
         elif dtype != pl.String:
             casts.append(pl.col(col).cast(pl.String))

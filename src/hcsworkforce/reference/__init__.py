@@ -7,6 +7,7 @@ this module only reads them and offers look-ups. Nothing here touches a database
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -18,13 +19,15 @@ VERIFIED_VALUES = ("verified", "partial", "unverified", "illustrative")
 
 def read_table(name: str) -> list[dict[str, str]]:
     """Rows of one reference CSV (``name`` without the .csv), as dicts of strings."""
-    with resources.files(__package__).joinpath("data", f"{name}.csv").open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    text = resources.files(__package__).joinpath("data", f"{name}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def table_names() -> list[str]:
     return sorted(
-        p.name[:-4] for p in resources.files(__package__).joinpath("data").iterdir() if p.name.endswith(".csv")
+        p.name[:-4]
+        for p in resources.files(__package__).joinpath("data").iterdir()
+        if p.name.endswith(".csv")
     )
 
 
@@ -133,7 +136,8 @@ def resolve_specialism(text: str) -> tuple[str | None, list[str]]:
         {
             sid
             for label_words, sid in words
-            if len(label_words) >= len(parts) and all(w.startswith(p) for p, w in zip(parts, label_words, strict=False))
+            if len(label_words) >= len(parts)
+            and all(w.startswith(p) for p, w in zip(parts, label_words, strict=False))
         }
     )
     if len(hits) == 1:
@@ -239,8 +243,17 @@ def training_programmes() -> dict[str, TrainingProgramme]:
 
 def resolve_training_programme(text: str) -> str | None:
     key = _norm(text).replace(" ", "_")
-    aliases = {"": "none", "n_a": "none", "na": "none", "no": "none", "stp_in_service": "stp",
-               "stp_direct_entry": "stp", "ptpe": "equivalence", "stpe": "equivalence", "hsse": "equivalence"}
+    aliases = {
+        "": "none",
+        "n_a": "none",
+        "na": "none",
+        "no": "none",
+        "stp_in_service": "stp",
+        "stp_direct_entry": "stp",
+        "ptpe": "equivalence",
+        "stpe": "equivalence",
+        "hsse": "equivalence",
+    }
     key = aliases.get(key, key)
     m = re.match(r"^(?:apprenticeship_)?(?:level_|l)([2-7])(?:_apprenticeship)?$", key)
     if m:

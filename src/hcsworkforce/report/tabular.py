@@ -72,7 +72,9 @@ def fmt_cell(v: Any) -> str:
     return str(v)
 
 
-def write_xlsx(path: Path, sheets: list[tuple[str, Sequence[dict[str, Any]]]], title: str, notes: list[str]) -> None:
+def write_xlsx(
+    path: Path, sheets: list[tuple[str, Sequence[dict[str, Any]]]], title: str, notes: list[str]
+) -> None:
     """An XLSX in the Analysis Function style: a cover sheet, then one table a sheet with a title row."""
     import xlsxwriter
 

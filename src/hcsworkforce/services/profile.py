@@ -49,7 +49,9 @@ def run_profile(
     if info is None:
         if census_date:
             dates = ", ".join(d.isoformat() for d in store.census_dates()) or "none"
-            raise UserInputError(f"there is no census dated {census_date.isoformat()} (censuses loaded: {dates})")
+            raise UserInputError(
+                f"there is no census dated {census_date.isoformat()} (censuses loaded: {dates})"
+            )
         raise UserInputError("no workforce extract has been imported yet: run `hcs import FILE` first")
     cdate = info["census_date"]
     staff = store.staff(cdate, scope)
@@ -57,7 +59,9 @@ def run_profile(
     est = store.establishment(cdate, scope)
     has_leavers = bool(info["has_leaver_data"])
     rows = profile(staff, leavers, est, by, cdate, has_leaver_data=has_leavers, suppress_below=suppress_below)
-    total = profile(staff, leavers, est, [], cdate, has_leaver_data=has_leavers, suppress_below=suppress_below)
+    total = profile(
+        staff, leavers, est, [], cdate, has_leaver_data=has_leavers, suppress_below=suppress_below
+    )
     return ProfileResult(
         census_date=cdate,
         by=by,

@@ -99,7 +99,9 @@ class Store:
     def replace_census(self, load: CensusLoad, actor: str | None = None) -> int:
         """Write one census in a single transaction, replacing any earlier import of the same date."""
         with self.engine.begin() as conn:
-            old = conn.execute(select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)).first()
+            old = conn.execute(
+                select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)
+            ).first()
             if old is not None:
                 for tbl in (t.assignments, t.leavers, t.establishment):
                     conn.execute(delete(tbl).where(tbl.c.census_id == old[0]))
@@ -123,7 +125,9 @@ class Store:
             self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
             self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
             if load.establishment is not None:
-                self._bulk_insert(conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id)
+                self._bulk_insert(
+                    conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id
+                )
             conn.execute(
                 insert(t.import_log),
                 {
@@ -159,7 +163,9 @@ class Store:
     def _upsert_organisations(self, conn: Connection, orgs: pl.DataFrame) -> None:
         have = {
             r.code: (r.name, r.region_code)
-            for r in conn.execute(select(t.organisations.c.code, t.organisations.c.name, t.organisations.c.region_code))
+            for r in conn.execute(
+                select(t.organisations.c.code, t.organisations.c.name, t.organisations.c.region_code)
+            )
         }
         new = []
         for row in orgs.iter_rows(named=True):
@@ -171,12 +177,17 @@ class Store:
                 conn.execute(
                     t.organisations.update()
                     .where(t.organisations.c.code == row["code"])
-                    .values(name=row["name"] or have[row["code"]][0], region_code=row["region_code"] or have[row["code"]][1])
+                    .values(
+                        name=row["name"] or have[row["code"]][0],
+                        region_code=row["region_code"] or have[row["code"]][1],
+                    )
                 )
         if new:
             conn.execute(insert(t.organisations), new)
 
-    def _bulk_insert(self, conn: Connection, table: str, columns: list[str], df: pl.DataFrame, census_id: int) -> None:
+    def _bulk_insert(
+        self, conn: Connection, table: str, columns: list[str], df: pl.DataFrame, census_id: int
+    ) -> None:
         if df.height == 0:
             return
         df = df.select(columns).with_columns(pl.lit(census_id, dtype=pl.Int32).alias("census_id"))
@@ -187,28 +198,35 @@ class Store:
             # COPY is an order of magnitude faster than INSERT for a national extract.
             buf = io.BytesIO()
             df.write_csv(buf, include_header=False, null_value="\\N", date_format="%Y-%m-%d")
-            with raw.cursor() as cur:  # type: ignore[union-attr]
-                with cur.copy(
-                    f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-                ) as copy:
-                    copy.write(buf.getvalue())
+            sql = f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+                copy.write(buf.getvalue())
         else:
             dates = [c for c, dt in df.schema.items() if dt == pl.Date]
             df = df.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
             placeholders = ", ".join("?" for _ in cols)
             cur = raw.cursor()  # type: ignore[union-attr]
-            cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", df.iter_rows())
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders})", df.iter_rows()
+            )
             cur.close()
 
     # -- reading ------------------------------------------------------------------------------------------
     def census_dates(self) -> list[date]:
         with self.engine.connect() as conn:
-            return [_as_date(r[0]) for r in conn.execute(select(t.censuses.c.census_date).order_by(t.censuses.c.census_date))]
+            return [
+                _as_date(r[0])
+                for r in conn.execute(select(t.censuses.c.census_date).order_by(t.censuses.c.census_date))
+            ]
 
     def census_info(self, census_date: date | None = None) -> dict[str, Any] | None:
         """The census row (latest by default), with its data-quality findings decoded."""
         q = select(t.censuses)
-        q = q.where(t.censuses.c.census_date == census_date) if census_date else q.order_by(t.censuses.c.census_date.desc())
+        q = (
+            q.where(t.censuses.c.census_date == census_date)
+            if census_date
+            else q.order_by(t.censuses.c.census_date.desc())
+        )
         with self.engine.connect() as conn:
             row = conn.execute(q.limit(1)).mappings().first()
         if row is None:
@@ -220,18 +238,32 @@ class Store:
 
     def _census_id(self, conn: Connection, census_date: date | None) -> int | None:
         q = select(t.censuses.c.id)
-        q = q.where(t.censuses.c.census_date == census_date) if census_date else q.order_by(t.censuses.c.census_date.desc())
+        q = (
+            q.where(t.censuses.c.census_date == census_date)
+            if census_date
+            else q.order_by(t.censuses.c.census_date.desc())
+        )
         row = conn.execute(q.limit(1)).first()
         return None if row is None else int(row[0])
 
     def organisations(self) -> pl.DataFrame:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.organisations.c.code, t.organisations.c.name, t.organisations.c.region_code, t.organisations.c.known)
+                select(
+                    t.organisations.c.code,
+                    t.organisations.c.name,
+                    t.organisations.c.region_code,
+                    t.organisations.c.known,
+                )
             ).all()
         return pl.DataFrame(
             [tuple(r) for r in rows],
-            schema={"organisation_code": pl.String, "organisation_name": pl.String, "region_code": pl.String, "known": pl.Boolean},
+            schema={
+                "organisation_code": pl.String,
+                "organisation_name": pl.String,
+                "region_code": pl.String,
+                "known": pl.Boolean,
+            },
             orient="row",
         )
 
@@ -247,10 +279,14 @@ class Store:
             census_id = self._census_id(conn, census_date)
             if census_id is None:
                 return frames.empty(schema)
-            cdate = conn.execute(select(t.censuses.c.census_date).where(t.censuses.c.id == census_id)).scalar_one()
+            cdate = conn.execute(
+                select(t.censuses.c.census_date).where(t.censuses.c.id == census_id)
+            ).scalar_one()
             q = (
                 select(*(table.c[c] for c in columns), t.organisations.c.region_code)
-                .select_from(table.outerjoin(t.organisations, table.c.organisation_code == t.organisations.c.code))
+                .select_from(
+                    table.outerjoin(t.organisations, table.c.organisation_code == t.organisations.c.code)
+                )
                 .where(table.c.census_id == census_id)
             )
             if scope is not None and scope.kind == "organisation":
@@ -264,7 +300,9 @@ class Store:
         df = df.with_columns(pl.lit(_as_date(cdate)).alias("census_date"))
         if "specialism_id" in df.columns:
             division = {s.id: s.division_id for s in reference.specialisms().values()}
-            df = df.with_columns(pl.col("specialism_id").replace_strict(division, default=None).alias("division_id"))
+            df = df.with_columns(
+                pl.col("specialism_id").replace_strict(division, default=None).alias("division_id")
+            )
         casts = []
         for name, dtype in schema.items():
             if name not in df.columns:
@@ -291,7 +329,11 @@ class Store:
 
     def import_log(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.import_log).order_by(t.import_log.c.id.desc()).limit(limit)).mappings().all()
+            rows = (
+                conn.execute(select(t.import_log).order_by(t.import_log.c.id.desc()).limit(limit))
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     def counts(self) -> dict[str, int]:

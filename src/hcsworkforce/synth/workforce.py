@@ -100,7 +100,9 @@ def _specialism_weights() -> tuple[list[str], np.ndarray]:
     return ids, w / w.sum()
 
 
-def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2025, 3, 31), orgs: int = 200) -> SynthResult:
+def synthesise(
+    staff: int = 60_000, seed: int = 2025, census_date: date = date(2025, 3, 31), orgs: int = 200
+) -> SynthResult:
     """People in post on the census date, with 12 months of leavers and an establishment with vacancies."""
     rng = np.random.default_rng(seed)
     org = _organisations(rng, orgs)
@@ -110,7 +112,7 @@ def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2
     lw = lw / lw.sum()
 
     # People in post now plus the leavers of the last 12 months (who were in post before).
-    n_leavers = int(round(staff * LEVEL_SHARES_LEAVER_FACTOR))
+    n_leavers = round(staff * LEAVER_RATE)
     n = staff + n_leavers
     person_org = rng.choice(org.height, size=n, p=org["weight"].to_numpy())
     person_spec = rng.choice(len(spec_ids), size=n, p=spec_w)
@@ -145,7 +147,7 @@ def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2
     # Retirement-age leavers are older.
     reasons = np.array([r for r, _ in LEAVING_REASONS])
     rp = np.array([p for _, p in LEAVING_REASONS])
-    reason = np.where(is_leaver, rng.choice(reasons, size=n, p=rp / rp.sum()), None)
+    reason = np.where(is_leaver, rng.choice(reasons, size=n, p=rp / rp.sum()), np.array(None, dtype=object))
     retiring = is_leaver & np.isin(reason, ["Retirement Age", "Flexi Retirement"])
     age = np.where(retiring, np.maximum(age, rng.integers(58, 68, size=n)), age)
     dob_ord = np.where(retiring, census_ord - age * 365 - (age // 4) - day_of_year, dob_ord)
@@ -163,7 +165,9 @@ def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2
     # Some apprentices at assistant level.
     appr = (level_arr == "assistant") & (rng.random(n) < 0.08)
     programme[appr] = "apprenticeship_l2"
-    expected[appr] = [date.fromordinal(int(census_ord + x)).isoformat() for x in rng.integers(30, 365, size=int(appr.sum()))]
+    expected[appr] = [
+        date.fromordinal(int(census_ord + x)).isoformat() for x in rng.integers(30, 365, size=int(appr.sum()))
+    ]
 
     staff_numbers = rng.permutation(np.arange(10_000_000, 10_000_000 + n))
 
@@ -185,7 +189,9 @@ def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2
             "Date of Birth": iso(dob_ord),
             "Gender": gender,
             "Hire Date": iso(start_ord),
-            "Termination Date": [None if not lv else d for lv, d in zip(is_leaver, iso(end_ord), strict=True)],
+            "Termination Date": [
+                None if not lv else d for lv, d in zip(is_leaver, iso(end_ord), strict=True)
+            ],
             "Leaving Reason": reason.tolist(),
             "Training Programme": programme.tolist(),
             "Expected Completion": expected.tolist(),
@@ -201,9 +207,6 @@ def synthesise(staff: int = 60_000, seed: int = 2025, census_date: date = date(2
     extract = pl.concat([extract, second]).sort("Employee Number", "Assignment Number")
     establishment = _establishment(extract, rng)
     return SynthResult(extract=extract, establishment=establishment, census_date=census_date, people=staff)
-
-
-LEVEL_SHARES_LEAVER_FACTOR = LEAVER_RATE  # leavers in the year as a share of people in post now
 
 
 def _establishment(extract: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:

@@ -60,10 +60,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_censuses"),
         sa.UniqueConstraint("census_date", name="uq_censuses_census_date"),
     )
-    for name, extra in (
+    extras: tuple[tuple[str, list[sa.Column]], ...] = (  # type: ignore[type-arg]
         ("assignments", []),
-        ("leavers", [sa.Column("end_date", sa.Date, nullable=False), sa.Column("leaving_reason", sa.String(200))]),
-    ):
+        (
+            "leavers",
+            [sa.Column("end_date", sa.Date, nullable=False), sa.Column("leaving_reason", sa.String(200))],
+        ),
+    )
+    for name, extra in extras:
         op.create_table(
             name,
             sa.Column("census_id", sa.Integer, nullable=False),
@@ -104,5 +108,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("import_log", "establishment", "leavers", "assignments", "censuses", "organisations", "regions"):
+    for name in (
+        "import_log",
+        "establishment",
+        "leavers",
+        "assignments",
+        "censuses",
+        "organisations",
+        "regions",
+    ):
         op.drop_table(name)
