@@ -149,10 +149,11 @@ def _num(x: float | np.floating[Any]) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
-def _grouped_quantile(values: FloatArray, group: IntArray, n_groups: int, q: float) -> FloatArray:
-    """Per-group quantile with linear interpolation (numpy's default, R's type 7 as FunnelPlotR uses).
+def _grouped_quantiles(values: FloatArray, group: IntArray, n_groups: int, qs: Sequence[float]) -> FloatArray:
+    """Per-group quantiles (len(qs), n_groups), linear interpolation: numpy's default, R's type 7 (FunnelPlotR's).
 
-    `values` NaN are left out. Done by one sort over all groups, so thousands of funnels cost one pass.
+    NaN values are left out. One sort over all groups serves every quantile, so thousands of funnels cost one
+    pass.
     """
     ok = ~np.isnan(values)
     v, gr = values[ok], group[ok]
@@ -160,16 +161,18 @@ def _grouped_quantile(values: FloatArray, group: IntArray, n_groups: int, q: flo
     v, gr = v[order], gr[order]
     counts = np.bincount(gr, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    h = (counts - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    frac = h - lo
-    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
-    out = np.full(n_groups, np.nan)
     has = counts > 0
-    if v.size:
+    out = np.full((len(qs), n_groups), np.nan)
+    if not v.size:
+        return out
+    for j, q in enumerate(qs):
+        h = (counts - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        frac = h - lo
+        hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
         a = v[np.where(has, starts + lo, 0)]
         b = v[np.where(has, starts + hi, 0)]
-        out = np.where(has, a + frac * (b - a), np.nan)
+        out[j] = np.where(has, a + frac * (b - a), np.nan)
     return out
 
 
@@ -227,8 +230,7 @@ def funnel(
 
     # Spiegelhalter (2005): winsorise the z-scores at the 10th and 90th percentiles (values beyond are set to
     # those percentiles, not dropped) and estimate phi = (1/k) * sum(z_w^2) over all k organisations.
-    z_lo = _grouped_quantile(z, grp, n_groups, winsorise)
-    z_hi = _grouped_quantile(z, grp, n_groups, 1 - winsorise)
+    z_lo, z_hi = _grouped_quantiles(z, grp, n_groups, (winsorise, 1 - winsorise))
     z_w = np.clip(z, z_lo[grp], z_hi[grp])
     z_ok = ~np.isnan(z_w)
     k_z = np.bincount(grp, weights=z_ok.astype(np.float64), minlength=n_groups)
@@ -256,7 +258,7 @@ def funnel(
     # Rank 1 = lowest rate in the group (ties share the lower rank); quartile from the group's rate quartiles.
     rank = np.zeros(k, dtype=np.int64)
     quartile = np.zeros(k, dtype=np.int64)
-    cuts = np.vstack([_grouped_quantile(rate, grp, n_groups, q) for q in (0.25, 0.5, 0.75)])
+    cuts = _grouped_quantiles(rate, grp, n_groups, (0.25, 0.5, 0.75))
     if k:
         r_sort = np.where(has_n, rate, np.inf)
         order = np.lexsort((r_sort, grp))
