@@ -1,0 +1,90 @@
+"""Render a deployment plan: the JSON machine contract, flat sections for tables/CSV/XLSX/HTML, and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hcsworkforce.analytics.deploy import DeploymentPlan
+
+ASSIGNMENT_COLUMNS = [
+    "staff_id",
+    "from_organisation",
+    "specialism",
+    "career_level",
+    "role",
+    "site",
+    "priority",
+    "training_resources",
+    "training_hours",
+    "moves_organisation",
+]
+UNCOVERED_COLUMNS = ["role", "site", "priority", "posts", "unfilled", "reason", "eligible_within_reach"]
+FLOOR_COLUMNS = [
+    "organisation",
+    "specialism",
+    "min_share",
+    "available_fte",
+    "floor_fte",
+    "released_headcount",
+    "remaining_fte",
+    "below_floor",
+    "shortfall_fte",
+    "cover_headcount",
+]
+
+
+def json_payload(plan: DeploymentPlan, scenario_name: str, *, include_solver: bool = True) -> dict[str, Any]:
+    """The machine contract: keys assignments, uncovered, floors, totals (plus scenario, mode, solver)."""
+    out: dict[str, Any] = {
+        "scenario": scenario_name,
+        "mode": plan.mode,
+        "assignments": plan.assignments,
+        "uncovered": plan.uncovered,
+        "floors": plan.floors,
+        "totals": plan.totals,
+    }
+    if include_solver:
+        out["solver"] = plan.solver
+    return out
+
+
+def _flat(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lists become 'a; b' so that CSV and spreadsheet cells hold one value."""
+    return [{k: "; ".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in records]
+
+
+def sections(plan: DeploymentPlan) -> list[tuple[str, Sequence[dict[str, Any]]]]:
+    totals = [{"measure": k, "value": v} for k, v in plan.totals.items()]
+    return [
+        ("Assignments", _flat(plan.assignments)),
+        ("Posts left uncovered", plan.uncovered),
+        ("Essential-service floors", plan.floors),
+        ("Totals", totals),
+    ]
+
+
+def table_columns() -> dict[str, list[str]]:
+    return {
+        "Assignments": ASSIGNMENT_COLUMNS,
+        "Posts left uncovered": UNCOVERED_COLUMNS,
+        "Essential-service floors": FLOOR_COLUMNS,
+        "Totals": ["measure", "value"],
+    }
+
+
+def notes(plan: DeploymentPlan) -> list[str]:
+    t = plan.totals
+    head = (
+        f"Back-up and back-fill: {t['teams_below_floor']} team(s) below floor after absence; "
+        f"{t['filled']} of {t['posts']} cover posts filled from other organisations."
+        if plan.mode == "backup"
+        else f"{t['filled']:,} of {t['posts']:,} surge posts filled; {t['training_hours']:,} training hours; "
+        f"{t['moves_between_organisations']:,} moves between organisations."
+    )
+    return [
+        head,
+        "Optimal: priority-weighted posts filled, then training hours, then moves (exact min-cost flow).",
+        "staff_id is the pseudonymous key; competency levels, roles and course hours are illustrative defaults "
+        "unless your scenario or competency file overrides them.",
+    ]
