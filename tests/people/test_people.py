@@ -12,8 +12,9 @@ AS_OF = date(2025, 6, 1)
 
 def _required() -> list[pp.RequiredPost]:
     nets = [pp.Network("Y56_life_sciences", "London Life Sciences network", "Y56", "life_sciences")]
-    return pp.required_posts({"RGT": "Y61", "R0A": "Y62"}, regions={"Y61": "East", "Y62": "North West"},
-                             network_list=nets)  # fmt: skip
+    return pp.required_posts(
+        {"RGT": "Y61", "R0A": "Y62"}, regions={"Y61": "East", "Y62": "North West"}, network_list=nets
+    )
 
 
 def test_required_posts_cover_every_scope() -> None:

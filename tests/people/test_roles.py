@@ -37,8 +37,9 @@ def test_match_programmes_small_known_case() -> None:
     # ETP is for cardiac science only.
     assert "etp" not in ranked
     order = [r["route"] for r in rl.match_programmes(_audiology_role())]
-    # Full coverage first, the quicker first among equals: STPE/HSSE (0.5 years) before the STP (3).
-    assert order.index("stpe") < order.index("stp_in_service") < order.index("ptp")
+    # Full coverage first, the quicker first among equals: the STP (3 years) before STPE (3 years'
+    # experience + 0.5) and HSST (5); PTP (0.75) after them all.
+    assert order.index("stp_in_service") < order.index("stpe") < order.index("hsst") < order.index("ptp")
 
 
 def test_specialist_practice_does_not_transfer_between_specialisms() -> None:
@@ -68,10 +69,18 @@ def _staff(rows: list[tuple[str, str, str, date]]) -> pl.DataFrame:
         "age": 40,
     }
     recs = [
-        {**base, **fixed, "staff_key": k, "assignment_key": k, "specialism_id": s, "career_level": lv,
-         "start_date": st, "training_programme": "none"}
+        {
+            **base,
+            **fixed,
+            "staff_key": k,
+            "assignment_key": k,
+            "specialism_id": s,
+            "career_level": lv,
+            "start_date": st,
+            "training_programme": "none",
+        }
         for k, s, lv, st in rows
-    ]  # fmt: skip
+    ]
     return pl.DataFrame(recs, schema=STAFF_SCHEMA)
 
 

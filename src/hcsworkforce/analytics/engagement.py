@@ -318,10 +318,21 @@ def engagement_indicators(
 
 def _blank(*, suppressed: bool) -> dict[str, Any]:
     keys = (
-        "value", "ci_low", "ci_high", "organisation_all_staff", "rest_of_organisation", "rest_respondents",
-        "difference_vs_organisation", "p_value_vs_organisation", "significant_vs_organisation", "national",
-        "national_basis", "difference_vs_national", "p_value_vs_national", "significant_vs_national",
-    )  # fmt: skip
+        "value",
+        "ci_low",
+        "ci_high",
+        "organisation_all_staff",
+        "rest_of_organisation",
+        "rest_respondents",
+        "difference_vs_organisation",
+        "p_value_vs_organisation",
+        "significant_vs_organisation",
+        "national",
+        "national_basis",
+        "difference_vs_national",
+        "p_value_vs_national",
+        "significant_vs_national",
+    )
     rec: dict[str, Any] = dict.fromkeys(keys)
     rec["suppressed"] = suppressed
     return rec
@@ -363,8 +374,16 @@ def engagement_trends(
                 "respondents": r.respondents,
             }
             if r.respondents < suppress_below:
-                rec.update(value=None, ci_low=None, ci_high=None, suppressed=True, previous_year=None,
-                           change=None, p_value_change=None, significant_change=None)  # fmt: skip
+                rec.update(
+                    value=None,
+                    ci_low=None,
+                    ci_high=None,
+                    suppressed=True,
+                    previous_year=None,
+                    change=None,
+                    p_value_change=None,
+                    significant_change=None,
+                )
                 out.append(rec)
                 continue
             lo, hi = _interval(r, z)

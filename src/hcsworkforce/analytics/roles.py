@@ -187,7 +187,7 @@ def _merge(*profiles: Profile) -> dict[str, int]:
 
 def match_programmes(role: Role, routes: Iterable[pw.CareerRoute] | None = None) -> list[dict[str, Any]]:
     """Each route open to the role's specialism, ranked by how much of the role its outcomes alone cover
-    (then shorter first), with what is left uncovered."""
+    (then quicker first, counting the experience an equivalence route needs), with what is left uncovered."""
     out: list[dict[str, Any]] = []
     for r in pw.career_routes() if routes is None else routes:
         if not r.open_to(role.specialism_id):
@@ -199,6 +199,7 @@ def match_programmes(role: Role, routes: Iterable[pw.CareerRoute] | None = None)
                 "name": r.name,
                 "to_level": r.to_level,
                 "duration_years": r.duration_years,
+                "experience_years_required": r.experience_years_required,
                 "coverage": round(cov.coverage, 4),
                 "met": cov.met,
                 "required": cov.required,
@@ -206,7 +207,7 @@ def match_programmes(role: Role, routes: Iterable[pw.CareerRoute] | None = None)
                 "verified": r.verified,
             }
         )
-    out.sort(key=lambda x: (-x["coverage"], x["duration_years"], x["route"]))
+    out.sort(key=lambda x: (-x["coverage"], x["duration_years"] + x["experience_years_required"], x["route"]))
     return out
 
 
@@ -246,8 +247,15 @@ def match_pathways(
         if p is None:
             continue
         cov = coverage(role.requirements, _merge(start, _pathway_profile(p, role.specialism_id)))
-        out.append({**p.to_record(), "coverage": round(cov.coverage, 4), "met": cov.met,
-                    "required": cov.required, "uncovered": cov.uncovered_text()})  # fmt: skip
+        out.append(
+            {
+                **p.to_record(),
+                "coverage": round(cov.coverage, 4),
+                "met": cov.met,
+                "required": cov.required,
+                "uncovered": cov.uncovered_text(),
+            }
+        )
     out.sort(key=lambda x: (-x["coverage"], x["total_years"], x["steps"], x["route"]))
     return out[:limit] if limit else out
 

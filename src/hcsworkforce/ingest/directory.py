@@ -104,8 +104,13 @@ def read_directory(path: Path, display_name: str | None = None) -> DirectoryFile
             column = _SCOPE_COLUMN[scope]
             text = cell(column)
             if not text:
-                bad.add(f"a {roles[role].name} needs the {scope} it serves", row, column, None,
-                        f"the {column} of this {scope}")  # fmt: skip
+                bad.add(
+                    f"a {roles[role].name} needs the {scope} it serves",
+                    row,
+                    column,
+                    None,
+                    f"the {column} of this {scope}",
+                )
             elif scope == "organisation":
                 scope_code = text.upper() if reference.ODS_CODE_RE.match(text.upper()) else None
                 if scope_code is None:
@@ -113,8 +118,13 @@ def read_directory(path: Path, display_name: str | None = None) -> DirectoryFile
             elif scope == "region":
                 scope_code = resolve_region(text)
                 if scope_code is None:
-                    bad.add("not an NHS England region", row, column, text,
-                            "a region code (Y56-Y63) or name such as London")  # fmt: skip
+                    bad.add(
+                        "not an NHS England region",
+                        row,
+                        column,
+                        text,
+                        "a region code (Y56-Y63) or name such as London",
+                    )
             else:
                 scope_code = text
         name = cell("name")

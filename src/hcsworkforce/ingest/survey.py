@@ -89,8 +89,9 @@ class Collector:
     def add(self, message: str, row: int, column: str, value: str | None, expected: str) -> None:
         self.total += 1
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(message, file=self.file, row=row, column=column, value=value,
-                                         expected=expected))  # fmt: skip
+            self.problems.append(
+                Problem(message, file=self.file, row=row, column=column, value=value, expected=expected)
+            )
 
     def raise_if_any(self) -> None:
         if self.total:
@@ -145,12 +146,22 @@ def read_survey(path: Path, display_name: str | None = None) -> SurveyFile:
         errors_before = bad.total
         org = resolve_organisation(cell("organisation_code"))
         if org is None:
-            bad.add("not an organisation", row, "organisation_code", cell("organisation_code"),
-                    "an ODS code such as RGT, or ENGLAND for the national average")  # fmt: skip
+            bad.add(
+                "not an organisation",
+                row,
+                "organisation_code",
+                cell("organisation_code"),
+                "an ODS code such as RGT, or ENGLAND for the national average",
+            )
         group = resolve_group(cell("group")) if cell("group") else None
         if group is None:
-            bad.add("not a staff group or specialism", row, "group", cell("group"),
-                    "all, healthcare_scientists, or a specialism such as audiology")  # fmt: skip
+            bad.add(
+                "not a staff group or specialism",
+                row,
+                "group",
+                cell("group"),
+                "all, healthcare_scientists, or a specialism such as audiology",
+            )
         question = cell("question")
         if not question:
             bad.add(
@@ -194,15 +205,25 @@ def read_survey(path: Path, display_name: str | None = None) -> SurveyFile:
         if not cell("percent_positive") and not cell("score"):
             bad.add("no result on this row", row, "percent_positive", None, "percent_positive or score")
         elif cell("percent_positive") and cell("score"):
-            bad.add("both a percentage and a score", row, "score", cell("score"),
-                    "one result per row: percent_positive or score")  # fmt: skip
+            bad.add(
+                "both a percentage and a score",
+                row,
+                "score",
+                cell("score"),
+                "one result per row: percent_positive or score",
+            )
         if bad.total > errors_before:
             continue
         assert org is not None and group is not None and year is not None and n is not None
         key = (org, group, question, year)
         if key in seen:
-            bad.add(f"repeats row {seen[key]:,}", row, "question", question,
-                    "one row per organisation, group, question and year")  # fmt: skip
+            bad.add(
+                f"repeats row {seen[key]:,}",
+                row,
+                "question",
+                question,
+                "one row per organisation, group, question and year",
+            )
             continue
         seen[key] = row
         out.append(SurveyResult(org, group, question, year, n, percent_positive=pct, score=score, sd=sd))

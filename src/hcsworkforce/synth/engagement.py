@@ -93,8 +93,18 @@ def _national_rows(rows: Sequence[SurveyResult]) -> list[SurveyResult]:
         pct = round(pooled.percent_positive, 1) if pooled.percent_positive is not None else None
         score = round(pooled.score, 2) if pooled.score is not None else None
         sd = round(pooled.sd, 2) if pooled.sd is not None else None
-        out.append(SurveyResult(NATIONAL, pooled.group, pooled.question, pooled.year, pooled.respondents,
-                                percent_positive=pct, score=score, sd=sd))  # fmt: skip
+        out.append(
+            SurveyResult(
+                NATIONAL,
+                pooled.group,
+                pooled.question,
+                pooled.year,
+                pooled.respondents,
+                percent_positive=pct,
+                score=score,
+                sd=sd,
+            )
+        )
     return out
 
 
@@ -172,9 +182,18 @@ def write_survey_csv(results: Sequence[SurveyResult], path: Path) -> None:
             ]
         )
         for r in results:
-            w.writerow([r.organisation_code, r.group, r.question, r.year, r.respondents,
-                        "" if r.percent_positive is None else r.percent_positive,
-                        "" if r.score is None else r.score, "" if r.sd is None else r.sd])  # fmt: skip
+            w.writerow(
+                [
+                    r.organisation_code,
+                    r.group,
+                    r.question,
+                    r.year,
+                    r.respondents,
+                    "" if r.percent_positive is None else r.percent_positive,
+                    "" if r.score is None else r.score,
+                    "" if r.sd is None else r.sd,
+                ]
+            )
 
 
 def write_directory_csv(entries: Sequence[DirectoryEntry], path: Path) -> None:
@@ -184,12 +203,15 @@ def write_directory_csv(entries: Sequence[DirectoryEntry], path: Path) -> None:
         w.writerow(["role", "organisation_code", "region_code", "network", "name", "email", "from", "to"])
         for e in entries:
             scope = scope_of[e.role]
-            w.writerow([
-                e.role,
-                e.scope_code if scope == "organisation" else "",
-                e.scope_code if scope == "region" else "",
-                e.scope_code if scope == "network" else "",
-                e.name, e.email or "",
-                e.valid_from.isoformat() if e.valid_from else "",
-                e.valid_to.isoformat() if e.valid_to else "",
-            ])  # fmt: skip
+            w.writerow(
+                [
+                    e.role,
+                    e.scope_code if scope == "organisation" else "",
+                    e.scope_code if scope == "region" else "",
+                    e.scope_code if scope == "network" else "",
+                    e.name,
+                    e.email or "",
+                    e.valid_from.isoformat() if e.valid_from else "",
+                    e.valid_to.isoformat() if e.valid_to else "",
+                ]
+            )
