@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hcsworkforce import __version__
-from hcsworkforce.api import jobs
+from hcsworkforce.api import jobs, services
 from hcsworkforce.api.deps import AppContext, CsrfFailed, Forbidden, NotSignedIn
 from hcsworkforce.api.sessions import SessionMiddleware, secret_key
 from hcsworkforce.errors import UserInputError
@@ -146,6 +146,15 @@ def create_app(
         from hcsworkforce.web.routes import render_error
 
         return render_error(request, 403, "You do not have access to this page", exc.message)
+
+    @app.exception_handler(services.OutOfScope)
+    async def _out_of_scope(request: Request, _exc: services.OutOfScope) -> Response:
+        message = "That region or organisation is outside the area your account covers."
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=403)
+        from hcsworkforce.web.routes import render_error
+
+        return render_error(request, 403, "You do not have access to this page", message)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, _exc: CsrfFailed) -> Response:

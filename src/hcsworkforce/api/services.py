@@ -201,6 +201,25 @@ def _filter(df: pl.DataFrame, filters: dict[str, str]) -> pl.DataFrame:
     return df
 
 
+class OutOfScope(Exception):
+    """A filter names a region or organisation outside the user's scope (403; the value is not echoed)."""
+
+
+def check_filters(scope: Scope, filters: dict[str, str], organisations: pl.DataFrame) -> None:
+    if scope.kind == "national":
+        return
+    region_of = dict(zip(organisations["organisation_code"], organisations["region_code"], strict=True))
+    org = filters.get("organisation")
+    region = filters.get("region")
+    if scope.kind == "organisation":
+        own_region = region_of.get(scope.code)
+        if (org and org != scope.code) or (region and region != own_region):
+            raise OutOfScope
+    elif scope.kind == "region":
+        if (region and region != scope.code) or (org and region_of.get(org) != scope.code):
+            raise OutOfScope
+
+
 def suppression_for(scope: Scope, threshold: int) -> int:
     """Outputs that can show more than one organisation suppress small counts; one organisation's own do not."""
     return threshold if scope.crosses_organisations() else 0
@@ -219,6 +238,8 @@ def profile(store: Store, scope: Scope, query: ProfileQuery, suppress_below: int
         )
     threshold = suppression_for(scope, suppress_below)
     version = data_version(store, query.census_date)
+    if version is not None:
+        check_filters(scope, query.filters, load_frames(store, version).organisations)
     if version is None:
         return ProfileResult(
             query.census_date, scope, by, query.filters, [], None, threshold, _next_drill(by)

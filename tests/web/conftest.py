@@ -1,0 +1,129 @@
+"""Fixtures for the web tests: a small synthetic national database, three users, and signed-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Starlette's TestClient warns that it will move from httpx to its fork httpx2; fastapi.testclient is the
+    # documented way to test a FastAPI app, so the warning is theirs to resolve, not ours.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Using `httpx` with `starlette.testclient` is deprecated"
+    )
+
+
+CENSUS = date(2025, 3, 31)
+PASSWORDS = {"nat": "national-pass-1", "reg": "region-pass-12", "org": "organisation-pass"}
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from hcsworkforce.synth.workforce import synthesise, write
+
+    folder = tmp_path_factory.mktemp("demo")
+    result = synthesise(staff=3000, seed=7, census_date=CENSUS, orgs=20)
+    write(result, folder / "extract.csv", folder / "establishment.csv")
+    bad = (folder / "extract.csv").read_text().splitlines()
+    # Row 3 as a spreadsheet shows it: an impossible band; row 4: a negative FTE.
+    header = bad[0].split(",")
+    r3 = bad[2].split(",")
+    r3[header.index("Pay Band")] = "Band 10"
+    r4 = bad[3].split(",")
+    r4[header.index("Contracted WTE")] = "-1"
+    bad[2], bad[3] = ",".join(r3), ",".join(r4)
+    (folder / "bad.csv").write_text("\n".join(bad[:50]) + "\n")
+    return {
+        "extract": folder / "extract.csv",
+        "establishment": folder / "establishment.csv",
+        "bad": folder / "bad.csv",
+    }
+
+
+def make_settings(folder: Path, database_url: str | None = None, **extra: Any) -> Any:
+    from hcsworkforce.settings import Settings
+
+    return Settings(
+        data_dir=folder,
+        database_url=database_url or f"sqlite:///{folder / 'hcs.db'}",
+        secret_key="test-secret-key-not-for-production",
+        pseudonym_key_file=folder / "pseudonym.key",
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def loaded_dir(tmp_path_factory: pytest.TempPathFactory, demo_files: dict[str, Path]) -> Path:
+    """A data directory with the demo census imported and three users; copied per test module."""
+    from hcsworkforce.api import accounts
+    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.store import open_store
+
+    folder = tmp_path_factory.mktemp("loaded")
+    settings = make_settings(folder)
+    store = open_store(settings.resolved_database_url(), migrate=True)
+    import_extract(
+        demo_files["extract"], store, census_date=CENSUS, establishment=demo_files["establishment"]
+    )
+    orgs = store.staff()["organisation_code"].value_counts().sort("count", descending=True)
+    org = orgs["organisation_code"][0]
+    region = store.staff().filter(organisation_code=org)["region_code"][0]
+    accounts.add_user(store, "nat", PASSWORDS["nat"], "national")
+    accounts.add_user(store, "reg", PASSWORDS["reg"], "region", region)
+    accounts.add_user(store, "org", PASSWORDS["org"], "organisation", org)
+    (folder / "scope.txt").write_text(f"{org},{region}")
+    store.engine.dispose()
+    return folder
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, loaded_dir: Path) -> Path:
+    import shutil
+
+    for p in loaded_dir.iterdir():
+        if p.is_file():
+            shutil.copy(p, tmp_path / p.name)
+    return tmp_path
+
+
+@pytest.fixture
+def scope_codes(data_dir: Path) -> tuple[str, str]:
+    org, region = (data_dir / "scope.txt").read_text().split(",")
+    return org, region
+
+
+@pytest.fixture
+def app(data_dir: Path) -> Iterator[Any]:
+    from hcsworkforce.api import services
+    from hcsworkforce.api.app import create_app
+
+    services.clear_caches()
+    yield create_app(make_settings(data_dir), queue_mode="immediate")
+    services.clear_caches()
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+def sign_in(client: Any, who: str) -> str:
+    """Sign in through the JSON API; returns the CSRF token for later POSTs."""
+    r = client.post("/api/v1/session", json={"username": who, "password": PASSWORDS[who]})
+    assert r.status_code == 200, r.text
+    return str(r.json()["csrf_token"])
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
