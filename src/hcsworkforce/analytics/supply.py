@@ -1,0 +1,1014 @@
+"""Cohort stock-and-flow supply projection (DESIGN 4.3), vectorised across Monte Carlo runs.
+
+The stock is an array ``(runs, units, career levels, single years of age 16-75)`` of headcount; a unit is a
+specialism, or a specialism within a region when results are wanted by region. Each year t -> t+1:
+
+1. leavers: stock x leaver_rate(unit, level); then retirements: survivors x retirement_probability(age);
+2. progression up one qualified level; census trainees completing on their expected dates (times the
+   programme completion rate; the rest leave as non-completers);
+3. joiners: training completers (commissions of year t+1-duration x completion rate), international
+   recruits and returners (each a share of the cell's stock at year t), at their entry-age distributions;
+4. everyone ages one year (joiners are placed at the age they have when first counted).
+
+Leavers and progression act on (unit, level) and retirement and ageing on age alone, so the two kinds of
+operator commute: the code applies retirement and ageing in one pass, then the level operators, which gives
+exactly the DESIGN order's result with fewer passes over memory. Every flow is kept in a ledger so that
+stock(t+1) = stock(t) - outflows + inflows can be checked cell by cell.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+
+AGE_MIN = 16
+AGE_MAX = 75
+N_AGES = AGE_MAX - AGE_MIN + 1
+LEVELS = (
+    "assistant",
+    "associate",
+    "practitioner",
+    "clinical_scientist",
+    "consultant",
+    "trainee_practitioner",
+    "trainee_clinical_scientist",
+    "trainee_consultant",
+)
+N_LEVELS = len(LEVELS)
+N_QUALIFIED = 5
+LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
+# Trainee level -> the qualified level its programme leads to (index into LEVELS).
+TRAINEE_EXIT = (2, 3, 4)
+TRAINEE_PROGRAMME = ("ptp", "stp", "hsst")
+# Fixed column order of programme draws, so the random numbers a seed gives never depend on the data.
+PROGRAMMES = (
+    "apprenticeship_l2",
+    "apprenticeship_l3",
+    "apprenticeship_l4",
+    "apprenticeship_l5",
+    "apprenticeship_l6",
+    "apprenticeship_l7",
+    "ptp",
+    "stp",
+    "hsst",
+    "etp",
+    "equivalence",
+)
+RECRUIT_SOURCES = ("international_recruits", "returners")
+
+FLOW_NAMES = (
+    "leavers",
+    "retirements",
+    "progression_out",
+    "progression_in",
+    "training_exit",  # census trainees finishing (completers and non-completers), out of the trainee cell
+    "trainees_qualified",  # census trainees who complete, into the exit level
+    "training_completers",  # completers of commissions made in the projection
+    "international_recruits",
+    "returners",
+)
+OUTFLOWS = ("leavers", "retirements", "progression_out", "training_exit")
+INFLOWS = (
+    "progression_in",
+    "trainees_qualified",
+    "training_completers",
+    "international_recruits",
+    "returners",
+)
+
+
+def age_index(age: int) -> int:
+    return min(max(age, AGE_MIN), AGE_MAX) - AGE_MIN
+
+
+def entry_age_distribution(mean_years: float, sd_years: float) -> Array:
+    """Share of joiners at each single year of age: a normal cut to 16-75, or one age when sd is 0."""
+    ages = np.arange(AGE_MIN, AGE_MAX + 1, dtype=np.float64)
+    if sd_years <= 0:
+        dist = np.zeros(N_AGES)
+        dist[age_index(round(mean_years))] = 1.0
+        return dist
+    dens: Array = np.exp(-0.5 * ((ages - mean_years) / sd_years) ** 2)
+    normalised: Array = dens / dens.sum()
+    return normalised
+
+
+@dataclass(frozen=True)
+class TrainingGroup:
+    """Completers of commissioned places that share an exit level and a completion-rate distribution.
+
+    ``expected_places`` holds places reaching completion time per step (before the completion rate):
+    shape (steps, units, ages). Completers of step t are first counted in year t + 1.
+    """
+
+    exit_level: int
+    programme: str
+    completion_rate: float
+    completion_rate_sd: float
+    expected_places: Array
+
+
+@dataclass(frozen=True)
+class SupplyInputs:
+    """Everything the projection needs, as arrays; built by ``compile_supply`` or by hand in tests."""
+
+    units: tuple[tuple[str, str | None], ...]  # (specialism_id, region_code or None)
+    start_year: int
+    horizon_years: int
+    headcount: Array  # (units, levels, ages) at year 0
+    fte_per_head: Array  # (units, levels)
+    leaver_rate: Array  # (units, levels), per year
+    leaver_rate_sd: Array  # (units, levels)
+    retirement_probability: Array  # (ages,), per year
+    retirement_scale_sd: float = 0.0
+    retirement_scale: float = 1.0
+    progression_rate: Array = field(default_factory=lambda: np.zeros((0, N_QUALIFIED - 1)))  # (units, 4)
+    progression_rate_sd: Array = field(default_factory=lambda: np.zeros((0, N_QUALIFIED - 1)))
+    # Census trainees: share of surviving trainees completing at step t, by post-ageing age: (steps, units, 3, ages)
+    trainee_hazard: Array | None = None
+    trainee_completion_rate: Array = field(default_factory=lambda: np.ones(3))
+    trainee_completion_rate_sd: Array = field(default_factory=lambda: np.zeros(3))
+    training: tuple[TrainingGroup, ...] = ()
+    recruit_rate: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED)))  # (sources, levels)
+    recruit_rate_sd: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED)))
+    recruit_age: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED, N_AGES)))
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+    def __post_init__(self) -> None:
+        u = len(self.units)
+        if self.headcount.shape != (u, N_LEVELS, N_AGES):
+            raise ValueError(f"headcount must have shape {(u, N_LEVELS, N_AGES)}, not {self.headcount.shape}")
+        if self.progression_rate.shape[0] == 0:
+            object.__setattr__(self, "progression_rate", np.zeros((u, N_QUALIFIED - 1)))
+            object.__setattr__(self, "progression_rate_sd", np.zeros((u, N_QUALIFIED - 1)))
+
+
+# --- Random draws -------------------------------------------------------------------------------------------
+
+Z_LEAVER = slice(0, N_LEVELS)
+Z_PROGRESSION = slice(N_LEVELS, N_LEVELS + N_QUALIFIED - 1)
+Z_RETIREMENT = N_LEVELS + N_QUALIFIED - 1
+Z_COMPLETION = slice(Z_RETIREMENT + 1, Z_RETIREMENT + 1 + len(PROGRAMMES))
+Z_RECRUIT = slice(Z_COMPLETION.stop, Z_COMPLETION.stop + len(RECRUIT_SOURCES))
+Z_DEMAND_GROWTH = Z_RECRUIT.stop
+N_Z = Z_DEMAND_GROWTH + 1
+
+
+def standard_draws(runs: int, seed: int) -> Array:
+    """Standard normal draws (runs, N_Z), one column per uncertain parameter family, in a fixed layout.
+
+    Parameter uncertainty is drawn once per run and held for the whole horizon (an unknown true rate, not
+    year-to-year noise), shared by every specialism (a national rate uncertain in the same direction
+    everywhere). One run draws nothing: it is the expected-value projection.
+    """
+    if runs == 1:
+        return np.zeros((1, N_Z))
+    return np.random.default_rng(seed).standard_normal((runs, N_Z))
+
+
+def _clip01(a: Array) -> Array:
+    return np.clip(a, 0.0, 1.0)
+
+
+# --- The year's operators, each in place on a block of runs ------------------------------------------------
+
+
+def count_leavers_and_retirements(
+    stock: Array, leaver_rate: Array, retirement_probability: Array
+) -> tuple[Array, Array, Array]:
+    """Headcount, leavers and retirements per (run, unit, level) for one year, leavers counted first.
+
+    retirement_probability is (runs, ages). One batched matrix product gives both the headcount and the
+    retirement-weighted headcount, so the stock is read once.
+    """
+    b, u, lv, a = stock.shape
+    weights = np.stack([np.ones_like(retirement_probability), retirement_probability], axis=-1)  # (b, a, 2)
+    sums = np.matmul(stock.reshape(b, u * lv, a), weights).reshape(b, u, lv, 2)
+    headcount = sums[..., 0]
+    leavers = headcount * leaver_rate
+    retirements = (1.0 - leaver_rate) * sums[..., 1]
+    return headcount, leavers, retirements
+
+
+def retire_and_age_one_year(stock: Array, retirement_probability: Array, out: Array) -> Array:
+    """Remove retirements and move everyone up one year of age, in one pass; returns ``out``.
+
+    The oldest age keeps those who do not retire there (the reference probability at 75 is 1, so none).
+    """
+    keep = (1.0 - retirement_probability)[:, None, None, :]
+    np.multiply(stock[..., :-1], keep[..., :-1], out=out[..., 1:])
+    out[..., 0] = 0.0
+    out[..., -1] += stock[..., -1] * keep[..., -1]
+    return out
+
+
+def age_one_year(stock: Array) -> Array:
+    """Everyone one year older (a new array); the oldest age keeps its own. For readers and tests."""
+    out = np.zeros_like(stock)
+    out[..., 1:] = stock[..., :-1]
+    out[..., -1] += stock[..., -1]
+    return out
+
+
+def apply_leavers_and_progression(stock: Array, leaver_rate: Array, progression_rate: Array) -> None:
+    """Scale each cell by its survivors (1 - leaver rate) and move a share up one qualified level.
+
+    leaver_rate (runs, units, levels); progression_rate (runs, units, 4): assistant->associate ...
+    clinical_scientist->consultant. Progression applies to those who stay, as DESIGN 4.3 orders it.
+    """
+    survive = 1.0 - leaver_rate
+    move = survive[:, :, : N_QUALIFIED - 1] * progression_rate
+    moving = stock[:, :, : N_QUALIFIED - 1] * move[..., None]
+    stay = survive.copy()
+    stay[:, :, : N_QUALIFIED - 1] -= move
+    stock *= stay[..., None]
+    stock[:, :, 1:N_QUALIFIED] += moving
+
+
+def complete_census_trainees(stock: Array, hazard: Array, completion_rate: Array) -> Array:
+    """Move census trainees due this year to their exit level; non-completers leave. Returns those finishing.
+
+    hazard (units, 3, ages): share of this year's surviving trainees finishing; completion_rate (runs, 3).
+    """
+    finishing = stock[:, :, N_QUALIFIED:] * hazard[None]
+    stock[:, :, N_QUALIFIED:] -= finishing
+    stock[:, :, list(TRAINEE_EXIT)] += finishing * completion_rate[:, None, :, None]
+    result: Array = finishing.sum(axis=-1)
+    return result
+
+
+def add_training_completers(stock: Array, group: TrainingGroup, step: int, completion_rate: Array) -> Array:
+    """Add completers of commissioned places due this step at the exit level; returns (runs, units)."""
+    places = group.expected_places[step]
+    stock[:, :, group.exit_level, :] += completion_rate[:, None, None] * places[None]
+    result: Array = completion_rate[:, None] * places.sum(axis=-1)[None]
+    return result
+
+
+def add_recruits(stock: Array, headcount: Array, rate: Array, age_distribution: Array) -> Array:
+    """Add international recruits and returners: rate (runs, sources, 5) x the cell's headcount at year t.
+
+    Returns joiners (runs, sources, units, 5).
+    """
+    joiners = rate[:, :, None, :] * headcount[:, None, :, :N_QUALIFIED]
+    for source in range(joiners.shape[1]):
+        stock[:, :, :N_QUALIFIED] += joiners[:, source, :, :, None] * age_distribution[source][None, None]
+    return joiners
+
+
+# --- Running a block of runs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """The per-run rates for a block of runs, drawn around the inputs' values."""
+
+    leaver_rate: Array  # (runs, units, levels)
+    progression_rate: Array  # (runs, units, 4)
+    retirement_probability: Array  # (runs, ages)
+    trainee_completion_rate: Array  # (runs, 3)
+    training_completion_rate: tuple[Array, ...]  # per training group: (runs,)
+    recruit_rate: Array  # (runs, sources, 5)
+
+
+def draw_parameters(inputs: SupplyInputs, z: Array, dtype: npt.DTypeLike = np.float64) -> RunParameters:
+    """Rates per run: value + sd x z, cut to [0, 1]; z == 0 gives the values exactly."""
+    zl = z[:, Z_LEAVER]
+    leaver = _clip01(inputs.leaver_rate[None] + inputs.leaver_rate_sd[None] * zl[:, None, :])
+    zp = z[:, Z_PROGRESSION]
+    progression = _clip01(inputs.progression_rate[None] + inputs.progression_rate_sd[None] * zp[:, None, :])
+    scale = np.maximum(0.0, inputs.retirement_scale + inputs.retirement_scale_sd * z[:, Z_RETIREMENT])
+    retire = _clip01(scale[:, None] * inputs.retirement_probability[None, :])
+    retire[:, -1] = np.maximum(retire[:, -1], inputs.retirement_probability[-1])
+    zc = z[:, Z_COMPLETION]
+    prog_col = {p: i for i, p in enumerate(PROGRAMMES)}
+    trainee_cols = zc[:, [prog_col[p] for p in TRAINEE_PROGRAMME]]
+    trainee_cr = _clip01(
+        inputs.trainee_completion_rate[None] + inputs.trainee_completion_rate_sd[None] * trainee_cols
+    )
+    groups = tuple(
+        _clip01(g.completion_rate + g.completion_rate_sd * zc[:, prog_col[g.programme]]).astype(dtype)
+        for g in inputs.training
+    )
+    zr = z[:, Z_RECRUIT]
+    recruit = _clip01(inputs.recruit_rate[None] + inputs.recruit_rate_sd[None] * zr[:, :, None])
+    return RunParameters(
+        leaver_rate=leaver.astype(dtype),
+        progression_rate=progression.astype(dtype),
+        retirement_probability=retire.astype(dtype),
+        trainee_completion_rate=trainee_cr.astype(dtype),
+        training_completion_rate=groups,
+        recruit_rate=recruit.astype(dtype),
+    )
+
+
+@dataclass
+class YearState:
+    """What a sink sees each year for a block of runs: headcount (runs, units, levels) at year ``t``, and the
+    flows of the step t-1 -> t (None at year 0). ``stock`` is the full age array (do not keep a reference)."""
+
+    t: int
+    headcount: Array
+    flows: dict[str, Array] | None
+    stock: Array
+
+
+Sink = Callable[[slice, YearState], None]
+
+
+def project_block(
+    inputs: SupplyInputs, params: RunParameters, runs: slice, sink: Sink, dtype: npt.DTypeLike
+) -> None:
+    """Project one block of runs over the horizon, handing each year's state to ``sink``."""
+    b = runs.stop - runs.start
+    u = inputs.n_units
+    stock = np.empty((b, u, N_LEVELS, N_AGES), dtype=dtype)
+    stock[...] = inputs.headcount[None].astype(dtype)
+    spare = np.empty_like(stock)
+    hazard = inputs.trainee_hazard
+    last_trainee_step = -1
+    if hazard is not None and hazard.any():
+        last_trainee_step = int(np.nonzero(hazard.reshape(hazard.shape[0], -1).any(axis=1))[0].max())
+    hazard_d = None if hazard is None else hazard.astype(dtype)
+    recruit_age = inputs.recruit_age.astype(dtype)
+    any_recruits = bool(params.recruit_rate.any())
+    any_progression = bool(params.progression_rate.any())
+    zero_progression = np.zeros((b, u, N_QUALIFIED - 1), dtype=dtype)
+    groups = [(g, g.expected_places.astype(dtype)) for g in inputs.training]
+
+    flows: dict[str, Array] | None = None
+    for t in range(inputs.horizon_years):
+        headcount, leavers, retirements = count_leavers_and_retirements(
+            stock, params.leaver_rate, params.retirement_probability
+        )
+        sink(runs, YearState(t, headcount, flows, stock))
+        survivors = headcount - leavers - retirements
+        flows = {name: np.zeros((b, u, N_LEVELS), dtype=dtype) for name in FLOW_NAMES}
+        flows["leavers"] = leavers
+        flows["retirements"] = retirements
+
+        stock, spare = retire_and_age_one_year(stock, params.retirement_probability, spare), stock
+        prog = params.progression_rate if any_progression else zero_progression
+        apply_leavers_and_progression(stock, params.leaver_rate, prog)
+        moved = survivors[:, :, : N_QUALIFIED - 1] * prog
+        flows["progression_out"][:, :, : N_QUALIFIED - 1] = moved
+        flows["progression_in"][:, :, 1:N_QUALIFIED] = moved
+
+        if hazard_d is not None and t <= last_trainee_step:
+            finishing = complete_census_trainees(stock, hazard_d[t], params.trainee_completion_rate)
+            flows["training_exit"][:, :, N_QUALIFIED:] = finishing
+            flows["trainees_qualified"][:, :, list(TRAINEE_EXIT)] = (
+                finishing * params.trainee_completion_rate[:, None, :]
+            )
+
+        for (g, places), cr in zip(groups, params.training_completion_rate, strict=True):
+            g_local = replace(g, expected_places=places)
+            flows["training_completers"][:, :, g.exit_level] += add_training_completers(stock, g_local, t, cr)
+
+        if any_recruits:
+            joiners = add_recruits(stock, headcount, params.recruit_rate, recruit_age)
+            flows["international_recruits"][:, :, :N_QUALIFIED] = joiners[:, 0]
+            flows["returners"][:, :, :N_QUALIFIED] = joiners[:, 1]
+
+    headcount_end = stock.sum(axis=-1)
+    sink(runs, YearState(inputs.horizon_years, headcount_end, flows, stock))
+
+
+def default_block_size(inputs: SupplyInputs) -> int:
+    # Blocks small enough that a block's stock stays near the CPU caches (measured best at ~1 MB).
+    cells = max(1, inputs.n_units * N_LEVELS * N_AGES)
+    return max(1, min(256, 250_000 // cells))
+
+
+def run_projection(
+    inputs: SupplyInputs,
+    z: Array,
+    sink: Sink,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    block_size: int | None = None,
+    threads: int | None = None,
+) -> None:
+    """Project every run in ``z`` (runs, N_Z) in blocks, in parallel threads (numpy releases the GIL).
+
+    The sink is called from worker threads with disjoint run slices: writing into its own slice of a shared
+    array is safe. Single precision is used for many runs: its rounding (~1e-7) is far below Monte Carlo noise.
+    """
+    runs = z.shape[0]
+    if dtype is None:
+        dtype = np.float64 if runs <= 64 else np.float32
+    block = block_size or default_block_size(inputs)
+    blocks = [slice(i, min(runs, i + block)) for i in range(0, runs, block)]
+
+    def work(s: slice) -> None:
+        project_block(inputs, draw_parameters(inputs, z[s], dtype), s, sink, dtype)
+
+    n_threads = threads if threads is not None else min(len(blocks), os.cpu_count() or 1, 4)
+    if n_threads <= 1 or len(blocks) == 1:
+        for s in blocks:
+            work(s)
+        return
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        for _ in pool.map(work, blocks):
+            pass
+
+
+@dataclass(frozen=True)
+class SupplyResult:
+    """Full detail of a projection, for tests and small runs: years (T+1), runs, units, levels[, ages]."""
+
+    headcount: Array  # (T+1, runs, units, levels)
+    fte: Array
+    flows: dict[str, Array]  # each (T, runs, units, levels): the flows of step t -> t+1
+    stock: Array | None  # (T+1, runs, units, levels, ages) when kept
+
+
+def project_supply(inputs: SupplyInputs, z: Array | None = None, *, keep_stock: bool = False) -> SupplyResult:
+    """Run the projection keeping every year and flow (memory grows with runs: use for small cases)."""
+    if z is None:
+        z = np.zeros((1, N_Z))
+    runs, years, u = z.shape[0], inputs.horizon_years, inputs.n_units
+    headcount = np.zeros((years + 1, runs, u, N_LEVELS))
+    flows = {name: np.zeros((years, runs, u, N_LEVELS)) for name in FLOW_NAMES}
+    stock = np.zeros((years + 1, runs, u, N_LEVELS, N_AGES)) if keep_stock else None
+
+    def sink(s: slice, st: YearState) -> None:
+        headcount[st.t, s] = st.headcount
+        if st.flows is not None:
+            for name, v in st.flows.items():
+                flows[name][st.t - 1, s] = v
+        if stock is not None:
+            stock[st.t, s] = st.stock
+
+    run_projection(inputs, z, sink, dtype=np.float64, threads=1)
+    return SupplyResult(headcount, headcount * inputs.fte_per_head[None, None], flows, stock)
+
+
+def ledger_balance(result: SupplyResult) -> Array:
+    """stock(t+1) - [stock(t) - outflows + inflows] per (step, run, unit, level): zero up to rounding."""
+    out = sum(result.flows[n] for n in OUTFLOWS)
+    inn = sum(result.flows[n] for n in INFLOWS)
+    balance: Array = result.headcount[1:] - (result.headcount[:-1] - out + inn)
+    return balance
+
+
+def completion_step(years_to_completion: float) -> int:
+    """Step in which a trainee due ``years_to_completion`` after the census finishes (counted at step + 1)."""
+    return max(0, math.ceil(years_to_completion - 1e-9) - 1)
+
+
+# --- Compiling a scenario and a census into SupplyInputs ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateDefault:
+    value: float
+    sd: float
+
+
+def _ref_float(row: dict[str, str], key: str) -> float:
+    return float(row[key]) if row.get(key) not in (None, "") else 0.0
+
+
+def reference_leaver_rates() -> dict[str, RateDefault]:
+    from hcsworkforce.reference import read_table
+
+    return {
+        r["career_level"]: RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd"))
+        for r in read_table("planning_leaver_rates")
+    }
+
+
+def reference_retirement_probability() -> Array:
+    from hcsworkforce.reference import read_table
+
+    prob = np.zeros(N_AGES)
+    for r in read_table("planning_retirement"):
+        lo, hi = int(r["age_from"]), int(r["age_to"])
+        for age in range(max(lo, AGE_MIN), min(hi, AGE_MAX) + 1):
+            prob[age - AGE_MIN] = float(r["probability_per_year"])
+    return prob
+
+
+def reference_progression() -> dict[str, RateDefault]:
+    from hcsworkforce.reference import read_table
+
+    return {
+        r["from_level"]: RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd"))
+        for r in read_table("planning_progression")
+    }
+
+
+@dataclass(frozen=True)
+class ProgrammeDefaults:
+    completion_rate: float
+    completion_rate_sd: float
+    entry_age_mean: float
+    entry_age_sd: float
+    cost_per_place_gbp: float
+    capacity_per_year: float
+    duration_years: float
+    exit_level: str
+
+
+def reference_programmes() -> dict[str, ProgrammeDefaults]:
+    from hcsworkforce.reference import read_table, training_programmes
+
+    progs = training_programmes()
+    out = {}
+    for r in read_table("planning_training"):
+        p = progs[r["programme"]]
+        out[r["programme"]] = ProgrammeDefaults(
+            completion_rate=_ref_float(r, "completion_rate"),
+            completion_rate_sd=_ref_float(r, "completion_rate_sd"),
+            entry_age_mean=_ref_float(r, "entry_age_mean"),
+            entry_age_sd=_ref_float(r, "entry_age_sd"),
+            cost_per_place_gbp=_ref_float(r, "cost_per_place_gbp"),
+            capacity_per_year=_ref_float(r, "capacity_per_year"),
+            duration_years=p.duration_years or 1.0,
+            exit_level=p.exit_level,
+        )
+    return out
+
+
+def reference_recruitment() -> dict[tuple[str, str], tuple[RateDefault, float, float]]:
+    from hcsworkforce.reference import read_table
+
+    names = {"international": "international_recruits", "returners": "returners"}
+    return {
+        (names[r["source_type"]], r["career_level"]): (
+            RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd")),
+            _ref_float(r, "entry_age_mean"),
+            _ref_float(r, "entry_age_sd"),
+        )
+        for r in read_table("planning_recruitment")
+    }
+
+
+@dataclass
+class CompiledSupply:
+    inputs: SupplyInputs
+    notes: list[str]
+    assumptions: list[dict[str, Any]]  # one row per parameter family: what value, from where
+
+
+def _rate_sd(explicit: float | None, scenario_default: float | None, fallback: float) -> float:
+    if explicit is not None:
+        return explicit
+    if scenario_default is not None:
+        return scenario_default
+    return fallback
+
+
+def build_units(staff: Any, scenario: Any, by_region: bool) -> tuple[tuple[str, str | None], ...]:
+    """Units of the projection: every reference specialism, or (specialism, region) pairs present."""
+    from hcsworkforce.reference import specialisms
+
+    if not by_region:
+        return tuple((s, None) for s in specialisms())
+    pairs: set[tuple[str, str | None]] = set()
+    if staff.height:
+        for spec, region in staff.select("specialism_id", "region_code").unique().iter_rows():
+            if spec is not None:
+                pairs.add((spec, region))
+    covered = {p[0] for p in pairs}
+    for stream in scenario.supply.training:
+        if stream.region is not None:
+            pairs.add((stream.specialism, stream.region))
+        elif stream.specialism not in covered:
+            pairs.add((stream.specialism, None))
+    for dev in scenario.demand.developments:
+        if dev.region is not None:
+            pairs.add((dev.specialism, dev.region))
+        elif dev.specialism not in covered:
+            pairs.add((dev.specialism, None))
+    order = {s: i for i, s in enumerate(specialisms())}
+    return tuple(sorted(pairs, key=lambda p: (order.get(p[0], 10**6), p[1] or "~")))
+
+
+def _unit_lookup(
+    units: tuple[tuple[str, str | None], ...], by_region: bool
+) -> dict[tuple[str, str | None], int]:
+    return {u: i for i, u in enumerate(units)}
+
+
+def staff_cells(
+    staff: Any, units: tuple[tuple[str, str | None], ...], by_region: bool
+) -> tuple[Array, Array, Any]:
+    """Headcount (units, levels, ages) and summed FTE (units, levels) of the census, plus the rows used."""
+    import polars as pl
+
+    lookup = _unit_lookup(units, by_region)
+    hc = np.zeros((len(units), N_LEVELS, N_AGES))
+    fte = np.zeros((len(units), N_LEVELS))
+    if staff.height == 0:
+        return hc, fte, staff
+    frame = staff.filter(pl.col("specialism_id").is_not_null() & pl.col("career_level").is_in(list(LEVELS)))
+    region = frame["region_code"].to_list() if by_region else [None] * frame.height
+    unit_idx = np.array(
+        [lookup.get((s, r), -1) for s, r in zip(frame["specialism_id"].to_list(), region, strict=True)]
+    )
+    level_idx = np.array([LEVEL_INDEX[v] for v in frame["career_level"].to_list()], dtype=np.int64)
+    ages = frame["age"].fill_null(frame["age"].median() or 42).to_numpy()
+    age_idx = np.clip(ages, AGE_MIN, AGE_MAX).astype(np.int64) - AGE_MIN
+    ftes = frame["fte"].fill_null(1.0).to_numpy().astype(np.float64)
+    ok = unit_idx >= 0
+    np.add.at(hc, (unit_idx[ok], level_idx[ok], age_idx[ok]), 1.0)
+    np.add.at(fte, (unit_idx[ok], level_idx[ok]), ftes[ok])
+    return hc, fte, frame
+
+
+def fte_per_head_of(headcount: Array, fte: Array) -> Array:
+    """Mean FTE per head by cell; empty cells take their level's national mean (or 1.0 where none)."""
+    heads = headcount.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cell = np.where(heads > 0, fte / np.where(heads > 0, heads, 1.0), np.nan)
+        level_heads = heads.sum(axis=0)
+        level_mean = np.where(
+            level_heads > 0, fte.sum(axis=0) / np.where(level_heads > 0, level_heads, 1.0), 1.0
+        )
+    out: Array = np.where(np.isnan(cell), level_mean[None, :], cell)
+    return out
+
+
+def estimate_leaver_rates(staff: Any, leavers: Any, min_leavers: int = 10) -> dict[str, float]:
+    """Leavers in the year / staff in post, by level, where there are at least ``min_leavers`` leavers.
+
+    Staff in post at the census stand in for the average stock over the year (a close proxy; the profile
+    engine's leaver rate uses the same convention). Retirements are excluded from leavers when the leaving
+    reason says so, since retirement is modelled by age.
+    """
+    import polars as pl
+
+    if leavers is None or leavers.height == 0 or staff.height == 0:
+        return {}
+    reason = pl.col("leaving_reason").fill_null("").str.to_lowercase()
+    lv = leavers.filter(~reason.str.contains("retire")).group_by("career_level").len("leavers")
+    st = staff.group_by("career_level").len("staff")
+    joined = st.join(lv, on="career_level", how="inner")
+    out = {}
+    for level, n_staff, n_left in joined.iter_rows():
+        if level in LEVEL_INDEX and n_left >= min_leavers and n_staff > 0:
+            out[level] = float(n_left) / float(n_staff)
+    return out
+
+
+def compile_supply(
+    staff: Any,
+    scenario: Any,
+    *,
+    by_region: bool = False,
+    leavers: Any = None,
+    census_date: Any = None,
+) -> CompiledSupply:
+    """Turn a staff frame (model.frames.STAFF_SCHEMA) and a Scenario into SupplyInputs, with notes."""
+    import datetime as dt
+
+    from hcsworkforce.model.scenario import QUALIFIED_LEVELS
+
+    notes: list[str] = []
+    assumptions: list[dict[str, Any]] = []
+    sc = scenario
+    unc = sc.uncertainty
+    units = build_units(staff, sc, by_region)
+    n_units = len(units)
+    hc, fte_sum, used = staff_cells(staff, units, by_region)
+    dropped = staff.height - used.height
+    if dropped:
+        notes.append(
+            f"{dropped:,} staff rows without a specialism or career level were left out of the projection"
+        )
+    fte_per_head = fte_per_head_of(hc, fte_sum)
+    steps = sc.horizon_years
+    spec_of_unit = [u[0] for u in units]
+
+    # Leaver rates: reference by level, then scenario value, estimates from leavers, by level, by specialism.
+    ref_leave = reference_leaver_rates()
+    lr = sc.supply.leaver_rate
+    level_rate = np.array([ref_leave[lv].value for lv in LEVELS])
+    level_sd = np.array([_rate_sd(None, unc.leaver_rate_sd, ref_leave[lv].sd) for lv in LEVELS])
+    source = ["reference planning_leaver_rates.csv"] * N_LEVELS
+    if lr.value is not None:
+        level_rate[:] = lr.value
+        level_sd[:] = _rate_sd(lr.sd, unc.leaver_rate_sd, 0.0)
+        source = ["scenario supply.leaver_rate"] * N_LEVELS
+    if lr.estimate_from_leavers:
+        est = estimate_leaver_rates(used, leavers)
+        for level, rate in est.items():
+            level_rate[LEVEL_INDEX[level]] = rate
+            source[LEVEL_INDEX[level]] = "estimated from imported leavers"
+        if not est:
+            notes.append("estimate_from_leavers: too few leavers loaded; defaults used")
+    for level, r in lr.by_level.items():
+        i = LEVEL_INDEX[level]
+        level_rate[i] = r.value
+        level_sd[i] = _rate_sd(r.sd, lr.sd if lr.sd is not None else unc.leaver_rate_sd, 0.0)
+        source[i] = f"scenario supply.leaver_rate.by_level.{level}"
+    leaver_rate = np.tile(level_rate, (n_units, 1))
+    leaver_sd = np.tile(level_sd, (n_units, 1))
+    for spec, r in lr.by_specialism.items():
+        rows = [i for i, s in enumerate(spec_of_unit) if s == spec]
+        leaver_rate[rows, :] = r.value
+        leaver_sd[rows, :] = _rate_sd(r.sd, lr.sd if lr.sd is not None else unc.leaver_rate_sd, 0.0)
+    for i, lv in enumerate(LEVELS):
+        assumptions.append(
+            {
+                "parameter": f"leaver_rate_per_year.{lv}",
+                "value": float(level_rate[i]),
+                "sd": float(level_sd[i]),
+                "source": source[i],
+            }
+        )
+    for spec, r in lr.by_specialism.items():
+        assumptions.append(
+            {
+                "parameter": f"leaver_rate_per_year.specialism.{spec}",
+                "value": r.value,
+                "sd": r.sd,
+                "source": "scenario supply.leaver_rate.by_specialism",
+            }
+        )
+
+    # Retirement by age.
+    ret = sc.supply.retirement
+    if ret.probability_by_age:
+        retire = np.zeros(N_AGES)
+        items = sorted(ret.probability_by_age.items())
+        for age in range(AGE_MIN, AGE_MAX + 1):
+            current = [p for a, p in items if a <= age]
+            retire[age - AGE_MIN] = current[-1] if current else 0.0
+        retire[-1] = 1.0  # the model's oldest age: nobody stays beyond it
+        ret_source = "scenario supply.retirement.probability_by_age"
+    else:
+        retire = reference_retirement_probability()
+        ret_source = "reference planning_retirement.csv"
+    ret_sd = _rate_sd(ret.scale.sd, unc.retirement_scale_sd, 0.0)
+    for age in (55, 60, 65, 68):
+        assumptions.append(
+            {
+                "parameter": f"retirement_probability_per_year.age_{age}",
+                "value": float(retire[age - AGE_MIN] * ret.scale.value),
+                "sd": None,
+                "source": ret_source,
+            }
+        )
+    assumptions.append(
+        {"parameter": "retirement_scale", "value": ret.scale.value, "sd": ret_sd, "source": "scenario"}
+    )
+
+    # Progression up one qualified level.
+    ref_prog = reference_progression()
+    prog_rate = np.zeros(N_QUALIFIED - 1)
+    prog_sd = np.zeros(N_QUALIFIED - 1)
+    for i, lv in enumerate(QUALIFIED_LEVELS[:-1]):
+        r = sc.supply.progression.rate_per_year.get(lv)
+        if r is not None:
+            prog_rate[i], prog_sd[i] = r.value, _rate_sd(r.sd, unc.progression_rate_sd, 0.0)
+            src = "scenario supply.progression"
+        else:
+            d = ref_prog.get(lv, RateDefault(0.0, 0.0))
+            prog_rate[i], prog_sd[i] = d.value, _rate_sd(None, unc.progression_rate_sd, d.sd)
+            src = "reference planning_progression.csv"
+        assumptions.append(
+            {
+                "parameter": f"progression_rate_per_year.{lv}",
+                "value": float(prog_rate[i]),
+                "sd": float(prog_sd[i]),
+                "source": src,
+            }
+        )
+
+    # Census trainees finishing on their expected completion dates.
+    ref_prog_defaults = reference_programmes()
+    if census_date is None and staff.height and "census_date" in staff.columns:
+        census_date = staff["census_date"].max()
+    if census_date is None:
+        census_date = dt.date(sc.start_year, 1, 1)
+    hazard, trainee_notes = trainee_hazard(used, units, by_region, census_date, steps, ref_prog_defaults)
+    notes.extend(trainee_notes)
+    t_cr = np.array([ref_prog_defaults[p].completion_rate for p in TRAINEE_PROGRAMME])
+    t_sd = np.array(
+        [
+            _rate_sd(None, unc.completion_rate_sd, ref_prog_defaults[p].completion_rate_sd)
+            for p in TRAINEE_PROGRAMME
+        ]
+    )
+    for p, v, s in zip(TRAINEE_PROGRAMME, t_cr, t_sd, strict=True):
+        assumptions.append(
+            {
+                "parameter": f"census_trainee_completion_rate.{p}",
+                "value": float(v),
+                "sd": float(s),
+                "source": "reference planning_training.csv",
+            }
+        )
+
+    groups = training_groups(sc, units, hc, ref_prog_defaults, notes, assumptions)
+
+    # International recruits and returners.
+    ref_rec = reference_recruitment()
+    recruit_rate = np.zeros((2, N_QUALIFIED))
+    recruit_sd = np.zeros((2, N_QUALIFIED))
+    recruit_age = np.zeros((2, N_QUALIFIED, N_AGES))
+    for si, name in enumerate(RECRUIT_SOURCES):
+        spec = getattr(sc.supply, name)
+        for li, lv in enumerate(QUALIFIED_LEVELS):
+            d, mean_age, sd_age = ref_rec.get((name, lv), (RateDefault(0.0, 0.0), 35.0, 8.0))
+            value, sd, src = (
+                d.value,
+                _rate_sd(None, unc.recruitment_rate_sd, d.sd),
+                "reference planning_recruitment.csv",
+            )
+            if spec.rate_per_year is not None:
+                value = spec.rate_per_year.value
+                sd = _rate_sd(spec.rate_per_year.sd, unc.recruitment_rate_sd, 0.0)
+                src = f"scenario supply.{name}.rate_per_year"
+            if lv in spec.by_level:
+                r = spec.by_level[lv]
+                value, sd, src = (
+                    r.value,
+                    _rate_sd(r.sd, unc.recruitment_rate_sd, 0.0),
+                    f"scenario supply.{name}.by_level",
+                )
+            if spec.entry_age is not None:
+                mean_age, sd_age = spec.entry_age.mean_years, spec.entry_age.sd_years
+            recruit_rate[si, li], recruit_sd[si, li] = value, sd
+            recruit_age[si, li] = entry_age_distribution(mean_age, sd_age)
+            assumptions.append(
+                {"parameter": f"{name}_rate_per_year.{lv}", "value": value, "sd": sd, "source": src}
+            )
+
+    inputs = SupplyInputs(
+        units=units,
+        start_year=sc.start_year,
+        horizon_years=steps,
+        headcount=hc,
+        fte_per_head=fte_per_head,
+        leaver_rate=leaver_rate,
+        leaver_rate_sd=leaver_sd,
+        retirement_probability=retire,
+        retirement_scale=ret.scale.value,
+        retirement_scale_sd=ret_sd,
+        progression_rate=np.tile(prog_rate, (n_units, 1)),
+        progression_rate_sd=np.tile(prog_sd, (n_units, 1)),
+        trainee_hazard=hazard,
+        trainee_completion_rate=t_cr,
+        trainee_completion_rate_sd=t_sd,
+        training=groups,
+        recruit_rate=recruit_rate,
+        recruit_rate_sd=recruit_sd,
+        recruit_age=recruit_age,
+    )
+    return CompiledSupply(inputs, notes, assumptions)
+
+
+def trainee_hazard(
+    staff: Any,
+    units: tuple[tuple[str, str | None], ...],
+    by_region: bool,
+    census_date: Any,
+    steps: int,
+    programmes: dict[str, ProgrammeDefaults],
+) -> tuple[Array | None, list[str]]:
+    """Share of each census-trainee cohort finishing at each step, indexed by post-ageing age.
+
+    Trainees of one (unit, trainee level, census age) share every rate, so the expected share of the
+    survivors that finishes at step t is exactly n_t / (n_t + n_t+1 + ...) of the cohort's census counts.
+    A trainee with no expected completion date is assumed halfway through the programme.
+    """
+    import polars as pl
+
+    notes: list[str] = []
+    trainees = staff.filter(pl.col("career_level").is_in(list(LEVELS[N_QUALIFIED:])))
+    if trainees.height == 0:
+        return None, notes
+    lookup = _unit_lookup(units, by_region)
+    counts = np.zeros((len(units), 3, N_AGES, steps + 1))  # last slot: due after the horizon
+    missing = 0
+    regions = trainees["region_code"].to_list() if by_region else [None] * trainees.height
+    rows = zip(
+        trainees["specialism_id"].to_list(),
+        regions,
+        trainees["career_level"].to_list(),
+        trainees["age"].fill_null(30).to_list(),
+        trainees["expected_completion"].to_list(),
+        strict=True,
+    )
+    for spec, region, level, age, due in rows:
+        u = lookup.get((spec, region))
+        if u is None:
+            continue
+        k = LEVEL_INDEX[level] - N_QUALIFIED
+        if due is None:
+            missing += 1
+            years = programmes[TRAINEE_PROGRAMME[k]].duration_years / 2.0
+        else:
+            years = (due - census_date).days / 365.25
+        step = min(completion_step(years), steps)
+        counts[u, k, age_index(int(age)), step] += 1.0
+    if missing:
+        notes.append(
+            f"{missing:,} trainees have no expected completion date: assumed halfway through their programme"
+        )
+    remaining = np.cumsum(counts[..., ::-1], axis=-1)[..., ::-1]  # due at this step or later
+    hazard = np.zeros((steps, len(units), 3, N_AGES))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(remaining > 0, counts / np.where(remaining > 0, remaining, 1.0), 0.0)
+    for t in range(steps):
+        # The cohort aged a0 at the census is a0 + t + 1 after the ageing in step t.
+        hazard[t, :, :, min(t + 1, N_AGES - 1) :] = share[:, :, : N_AGES - min(t + 1, N_AGES - 1), t]
+    return hazard, notes
+
+
+def unit_weights(
+    units: tuple[tuple[str, str | None], ...],
+    specialism: str,
+    region: str | None,
+    headcount: Array,
+    level: int | None,
+) -> Array:
+    """How a specialism's national quantity splits across its units: by the headcount at ``level`` (or all
+    levels), else evenly. With one unit per specialism this is 1 on that unit."""
+    w = np.zeros(len(units))
+    idx = [i for i, u in enumerate(units) if u[0] == specialism and (region is None or u[1] == region)]
+    if not idx:
+        return w
+    heads = headcount[idx].sum(axis=-1)
+    share = heads[:, level] if level is not None else heads.sum(axis=-1)
+    if share.sum() <= 0:
+        share = heads.sum(axis=-1)
+    if share.sum() <= 0:
+        share = np.ones(len(idx))
+    w[idx] = share / share.sum()
+    return w
+
+
+def training_groups(
+    sc: Any,
+    units: tuple[tuple[str, str | None], ...],
+    headcount: Array,
+    programmes: dict[str, ProgrammeDefaults],
+    notes: list[str],
+    assumptions: list[dict[str, Any]],
+) -> tuple[TrainingGroup, ...]:
+    """Commissioned places -> expected places finishing per step, grouped by exit level and completion rate."""
+    steps = sc.horizon_years
+    grouped: dict[tuple[int, str, float, float], Array] = {}
+    for n, stream in enumerate(sc.supply.training):
+        d = programmes.get(stream.programme)
+        duration = (
+            stream.duration_years if stream.duration_years is not None else (d.duration_years if d else 1.0)
+        )
+        lag = max(1, math.ceil(duration - 1e-9))
+        exit_name = stream.exit_level or (d.exit_level if d else "")
+        level = LEVEL_INDEX[exit_name]
+        cr = (
+            stream.completion_rate.value
+            if stream.completion_rate is not None
+            else (d.completion_rate if d else 1.0)
+        )
+        sd_default = d.completion_rate_sd if d else 0.0
+        explicit_sd = stream.completion_rate.sd if stream.completion_rate is not None else None
+        fallback_sd = sd_default if stream.completion_rate is None else 0.0
+        sd = _rate_sd(explicit_sd, sc.uncertainty.completion_rate_sd, fallback_sd)
+        if stream.entry_age is not None:
+            ages = entry_age_distribution(stream.entry_age.mean_years, stream.entry_age.sd_years)
+        else:
+            ages = entry_age_distribution(d.entry_age_mean if d else 25.0, d.entry_age_sd if d else 3.0)
+        weights = unit_weights(units, stream.specialism, stream.region, headcount, level)
+        key = (level, stream.programme, float(cr), float(sd))
+        places = grouped.setdefault(key, np.zeros((steps, len(units), N_AGES)))
+        counted = 0.0
+        for j in range(steps):
+            n_places = stream.places_in_year(sc.start_year + j, sc.start_year)
+            step = j + lag - 1  # commissions of year start+j are first counted in year start+j+lag
+            if step < steps and n_places > 0:
+                places[step] += n_places * weights[:, None] * ages[None, :]
+                counted += n_places
+        assumptions.append(
+            {
+                "parameter": f"training[{n}].{stream.programme}.{stream.specialism}",
+                "value": cr,
+                "sd": sd,
+                "source": f"{counted:g} places completing within the horizon; duration {duration:g} years "
+                f"(counted after {lag}); exit {exit_name}",
+            }
+        )
+    return tuple(
+        TrainingGroup(
+            exit_level=k[0], programme=k[1], completion_rate=k[2], completion_rate_sd=k[3], expected_places=v
+        )
+        for k, v in grouped.items()
+    )

@@ -1,0 +1,220 @@
+"""Read a projection scenario (YAML) into a validated Scenario, following ``extends:`` chains.
+
+``extends: base.yaml`` (a path relative to the file that says it) loads the base first; this file's keys are
+then deep-merged over it: mappings merge key by key, anything else (numbers, text, lists) replaces. Every
+problem is reported at once, located by key path (``supply.training[0].completion_rate``) with its value.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model.scenario import Scenario
+
+MAX_PROBLEMS = 50
+MAX_EXTENDS_DEPTH = 10
+# Union and wrapper tags pydantic puts in an error location; they are not keys the user wrote.
+_LOC_TAGS = {
+    "function-before[_number_to_rate(), _RateModel]",
+    "_RateModel",
+    "float",
+    "int",
+    "list[float]",
+    "dict[int,float]",
+    "str",
+}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML silently keeps the last of two equal keys; in a scenario that hides a mistake."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"the key {key!r} appears twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge recursively; any other value replaces (lists included)."""
+    out = copy.deepcopy(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    name = str(path)
+    if not path.exists():
+        raise UserInputError(Problem("file not found", file=name))
+    if path.is_dir():
+        raise UserInputError(Problem("is a folder, not a scenario YAML file", file=name))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise UserInputError(
+            Problem("is not a text file", file=name, expected="a YAML file saved as UTF-8")
+        ) from e
+    except OSError as e:
+        raise UserInputError(Problem(f"cannot be read ({e.strerror})", file=name)) from e
+    return parse_mapping(text, name)
+
+
+def parse_mapping(text: str, file: str | None = None) -> dict[str, Any]:
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UserInputError(Problem(f"is not valid YAML: {e.problem or e.context}{where}", file=file)) from e
+    except yaml.YAMLError as e:
+        raise UserInputError(Problem(f"is not valid YAML: {e}", file=file)) from e
+    if doc is None:
+        raise UserInputError(Problem("is empty", file=file, expected="a scenario; see docs/planning.md"))
+    if not isinstance(doc, dict):
+        raise UserInputError(
+            Problem(
+                f"is not a scenario: it holds a {type(doc).__name__}",
+                file=file,
+                expected="a mapping with name, start_year, supply, demand ...",
+            )
+        )
+    bad_keys = [k for k in doc if not isinstance(k, str)]
+    if bad_keys:
+        raise UserInputError(Problem("top-level keys must be text", file=file, value=str(bad_keys[0])))
+    return doc
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw mapping of ``path`` with its ``extends:`` chain merged in (base first)."""
+    path = path.resolve()
+    if path in _chain:
+        loop = " -> ".join(p.name for p in (*_chain, path))
+        raise UserInputError(
+            Problem(f"extends loops back on itself ({loop})", file=str(path), column="extends")
+        )
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise UserInputError(Problem("extends chain is too deep", file=str(path), column="extends"))
+    doc = _read_mapping(path)
+    parent = doc.pop("extends", None)
+    if parent is None:
+        return doc
+    if not isinstance(parent, str) or not parent.strip():
+        raise UserInputError(
+            Problem(
+                "extends must name a scenario file",
+                file=str(path),
+                column="extends",
+                value=str(parent),
+                expected="a path relative to this file, e.g. national_baseline.yaml",
+            )
+        )
+    base_path = (path.parent / parent).resolve()
+    if not base_path.exists():
+        raise UserInputError(
+            Problem(
+                "extends names a file that does not exist", file=str(path), column="extends", value=parent
+            )
+        )
+    base = resolve_extends(base_path, (*_chain, path))
+    return deep_merge(base, doc)
+
+
+def key_path(loc: tuple[int | str, ...]) -> str:
+    """('supply', 'training', 0, 'completion_rate') -> 'supply.training[0].completion_rate'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in _LOC_TAGS or part.startswith(("function-", "union[")):
+            continue
+        else:
+            text += f".{part}" if text else part
+    return text or "(top level)"
+
+
+def _show(value: Any) -> str | None:
+    if isinstance(value, dict | list):
+        return None
+    text = str(value)  # Problem quotes it
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problems_from_validation(e: ValidationError, file: str | None) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Problem] = []
+    for err in e.errors():
+        problem = _problem(err, file)
+        key = (problem.column or "", problem.message)
+        if key not in seen:  # a union reports one mistake once per branch tried
+            seen.add(key)
+            out.append(problem)
+    return out
+
+
+def _problem(err: ErrorDetails, file: str | None) -> Problem:
+    loc = tuple(err["loc"])
+    path = key_path(loc)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "missing":
+        return Problem(f"{path} is missing", file=file, column=path)
+    if kind == "extra_forbidden":
+        return Problem(
+            f"{path} is not a scenario key (check the spelling; see docs/planning.md)",
+            file=file,
+            column=path,
+            value=_show(loc[-1] if loc else value),
+        )
+    msg = err["msg"]
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        msg = f"{path} should be a number or a mapping such as {{value: 0.1, sd: 0.01}}"
+        if "_RateModel" not in err["msg"]:
+            msg = f"{path} should be a mapping of keys"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return Problem(msg, file=file, column=path, value=_show(value))
+
+
+def scenario_from_mapping(doc: dict[str, Any], file: str | None = None) -> Scenario:
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as e:
+        problems = problems_from_validation(e, file)
+        raise UserInputError(problems[:MAX_PROBLEMS], total=len(problems)) from e
+
+
+def read_scenario(path: Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge ``extends`` and validate a scenario file; ``overrides`` (e.g. runs from the CLI) win."""
+    doc = resolve_extends(Path(path))
+    if overrides:
+        doc = deep_merge(doc, overrides)
+    return scenario_from_mapping(doc, str(path))
+
+
+def parse_scenario_text(text: str, file: str | None = None) -> Scenario:
+    doc = parse_mapping(text, file)
+    if "extends" in doc:
+        raise UserInputError(
+            Problem("extends needs a file on disk to be relative to", file=file, column="extends")
+        )
+    return scenario_from_mapping(doc, file)
