@@ -69,7 +69,12 @@ def _build_role(
         if cid not in known and not is_spec:
             problems.append(
                 Problem(
-                    "not a competency", file=file, row=row, column=where, value=cid, expected=COMPETENCY_HELP
+                    "not a competency",
+                    file=file,
+                    row=row,
+                    column="competency" if row else where,
+                    value=cid,
+                    expected=COMPETENCY_HELP,
                 )
             )
             continue

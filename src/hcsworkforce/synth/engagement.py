@@ -157,10 +157,11 @@ def synth_directory(
             end = as_of + timedelta(days=int(rng.integers(1, 90))) if rng.random() < 0.125 else None
             out.append(DirectoryEntry(role_id, code, name, email, start, end))
         elif rng.random() < 0.5:
-            # A vacancy left by someone who has gone.
+            # A vacancy left by someone who has gone: their term ended before as_of, and began before that.
+            end = as_of - timedelta(days=int(rng.integers(1, 400)))
             out.append(
                 DirectoryEntry(
-                    role_id, code, name, email, start, as_of - timedelta(days=int(rng.integers(1, 400)))
+                    role_id, code, name, email, end - timedelta(days=int(rng.integers(200, 2000))), end
                 )
             )
     return out
