@@ -38,7 +38,11 @@ def staff_frame(people: list[tuple[str, str, str, str, float]]) -> pl.DataFrame:
 
 def comp_frame(records: list[tuple[str, str, int]]) -> pl.DataFrame:
     return pl.DataFrame(
-        {"staff_key": [r[0] for r in records], "competency": [r[1] for r in records], "level": [r[2] for r in records]},
+        {
+            "staff_key": [r[0] for r in records],
+            "competency": [r[1] for r in records],
+            "level": [r[2] for r in records],
+        },
         schema={"staff_key": pl.String, "competency": pl.String, "level": pl.Int64},
     )
 
@@ -57,12 +61,18 @@ def run(
 ) -> tuple[DeploymentPlan, Framework]:
     fw = with_scenario(reference_framework(), sc)
     plan = plan_deployment(
-        staff_frame(people), sc, fw, competencies=comp_frame(comps) if comps else None, absent_staff_keys=absent or []
+        staff_frame(people),
+        sc,
+        fw,
+        competencies=comp_frame(comps) if comps else None,
+        absent_staff_keys=absent or [],
     )
     return plan, fw
 
 
-def check_invariants(plan: DeploymentPlan, people: list[tuple[str, str, str, str, float]], sc: SurgeScenario) -> None:
+def check_invariants(
+    plan: DeploymentPlan, people: list[tuple[str, str, str, str, float]], sc: SurgeScenario
+) -> None:
     """Floors and release caps hold, nobody goes twice, every assignment is within budget and fills a post."""
     keys = [a["staff_id"] for a in plan.assignments]
     assert len(keys) == len(set(keys)), "someone assigned twice"

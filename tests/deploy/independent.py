@@ -120,8 +120,9 @@ def greedy_weighted_filled(
             options = sorted(
                 (h, m, rm, people[i].key, i)
                 for (i, jj, h, m, rm) in pairs
-                if jj == j and i not in used and released.get((people[i].org, people[i].spec), 0)
-                < caps[(people[i].org, people[i].spec)]
+                if jj == j
+                and i not in used
+                and released.get((people[i].org, people[i].spec), 0) < caps[(people[i].org, people[i].spec)]
             )
             if not options:
                 break

@@ -10,14 +10,19 @@ from .helpers import check_invariants, run, scenario, staff_frame
 # Two inline competencies and roles keep the arithmetic visible: vent needs cv 2, card needs cc 2.
 INLINE = {
     "competencies": [{"id": "cv", "name": "Ventilation"}, {"id": "cc", "name": "Cardiac monitoring"}],
-    "training_resources": [{"id": "card_course", "title": "Cardiac course", "hours": 8, "competency": "cc", "to_level": 2}],
+    "training_resources": [
+        {"id": "card_course", "title": "Cardiac course", "hours": 8, "competency": "cc", "to_level": 2}
+    ],
 }
 
 
 def test_greedy_is_wrong_here_and_the_optimum_fills_both_posts() -> None:
     # A can do both roles untrained; B can do card only after 8 h. Greedy fills card first with the cheapest
     # person (A, 0 h) and then has nobody for vent. The optimum sends B to card (8 h) and A to vent.
-    people = [("A", "RGT", "cardiac_science", "practitioner", 1.0), ("B", "RGT", "cardiac_science", "practitioner", 1.0)]
+    people = [
+        ("A", "RGT", "cardiac_science", "practitioner", 1.0),
+        ("B", "RGT", "cardiac_science", "practitioner", 1.0),
+    ]
     comps = [("A", "cv", 2), ("A", "cc", 2), ("B", "cc", 1)]
     sc = scenario(
         **INLINE,
@@ -51,7 +56,9 @@ def test_priority_wins_then_hours_then_moves() -> None:
 def test_fewer_training_hours_beat_fewer_moves() -> None:
     # Local B needs 8 h; C at RAJ (same region) needs none: hours come before moves, so C moves.
     people = [("B", "RGT", "audiology", "practitioner", 1.0), ("C", "RAJ", "audiology", "practitioner", 1.0)]
-    sc = scenario(**INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}])
+    sc = scenario(
+        **INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}]
+    )
     plan, _ = run(people, sc, [("B", "cc", 1), ("C", "cc", 2)])
     assert [(a["staff_id"], a["moves_organisation"]) for a in plan.assignments] == [("C", True)]
     assert plan.totals["moves_between_organisations"] == 1
@@ -65,7 +72,9 @@ def test_local_then_same_region_preferred() -> None:
         ("F", "R0A", "audiology", "practitioner", 1.0),
     ]
     comps = [(k, "cc", 2) for k in "LNF"]
-    sc = scenario(**INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 2}]}])
+    sc = scenario(
+        **INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 2}]}]
+    )
     plan, _ = run(people, sc, comps)
     assert sorted(a["staff_id"] for a in plan.assignments) == ["L", "N"]
     assert plan.totals["moves_between_organisations"] == 1 and plan.totals["moves_between_regions"] == 0
@@ -75,14 +84,20 @@ def test_travel_rule_and_reason() -> None:
     people = [("N", "RAJ", "audiology", "practitioner", 1.0)]
     for travel, filled in (("same_organisation", 0), ("same_region", 1), ("anywhere", 1)):
         sc = scenario(
-            **INLINE, travel=travel, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}]
+            **INLINE,
+            travel=travel,
+            roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}],
         )
         plan, _ = run(people, sc, [("N", "cc", 2)])
         assert plan.totals["filled"] == filled, travel
         if not filled:
             assert plan.uncovered[0]["reason"] == "travel"
     far = [("F", "R0A", "audiology", "practitioner", 1.0)]
-    sc = scenario(**INLINE, travel="same_region", roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}])
+    sc = scenario(
+        **INLINE,
+        travel="same_region",
+        roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 1}]}],
+    )
     plan, _ = run(far, sc, [("F", "cc", 2)])
     assert plan.totals["filled"] == 0 and plan.uncovered[0]["reason"] == "travel"
 
@@ -118,7 +133,11 @@ def test_floor_holds_a_team_back() -> None:
 
 def test_release_cap_reason() -> None:
     people = [(f"a{i}", "RGT", "audiology", "practitioner", 1.0) for i in range(4)]
-    sc = scenario(**INLINE, max_release_share=0.5, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 3}]}])
+    sc = scenario(
+        **INLINE,
+        max_release_share=0.5,
+        roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 3}]}],
+    )
     plan, _ = run(people, sc, [(f"a{i}", "cc", 2) for i in range(4)])
     assert plan.totals["filled"] == 2 and plan.uncovered[0]["reason"] == "release_cap"
 
@@ -132,8 +151,9 @@ def test_release_allowance_is_safe_for_any_choice_of_people() -> None:
 
 
 def test_absence_rate_and_named_absences_are_deterministic() -> None:
-    people = staff_frame([(f"k{i:02d}", "RGT", "audiology", "practitioner", 1.0) for i in range(10)]).with_columns(
-    )
+    people = staff_frame(
+        [(f"k{i:02d}", "RGT", "audiology", "practitioner", 1.0) for i in range(10)]
+    ).with_columns()
     from hcsworkforce.analytics.deploy import _people
 
     base = _people(people)
@@ -147,7 +167,9 @@ def test_absence_rate_and_named_absences_are_deterministic() -> None:
 
 def test_named_absence_removes_people_from_the_plan() -> None:
     people = [("A", "RGT", "audiology", "practitioner", 1.0), ("B", "RGT", "audiology", "practitioner", 1.0)]
-    sc = scenario(**INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 2}]}])
+    sc = scenario(
+        **INLINE, roles=[{"id": "card", "requires": {"cc": 2}, "posts": [{"site": "RGT", "count": 2}]}]
+    )
     plan, _ = run(people, sc, [("A", "cc", 2), ("B", "cc", 2)], absent=["A"])
     assert [a["staff_id"] for a in plan.assignments] == ["B"] and plan.totals["staff_absent"] == 1
 
@@ -159,10 +181,19 @@ def test_training_plan_uses_a_multi_competency_course_when_cheaper() -> None:
     # IPC 3 by the 4 h fit-test course. 24 h in all.
     plan = training_plan({}, role, fw)
     assert plan.feasible and plan.hours == 24.0
-    assert plan.resources == ("critical_care_induction", "ipc_aerosol_fit_test", "ventilation_supervised_practice")
+    assert plan.resources == (
+        "critical_care_induction",
+        "ipc_aerosol_fit_test",
+        "ventilation_supervised_practice",
+    )
     sc = scenario(
         training_resources=[
-            {"id": "combo", "title": "ICU bundle", "hours": 6, "covers": {"critical_care_environment": 2, "infection_control_ppe": 3}}
+            {
+                "id": "combo",
+                "title": "ICU bundle",
+                "hours": 6,
+                "covers": {"critical_care_environment": 2, "infection_control_ppe": 3},
+            }
         ]
     )
     fw2 = with_scenario(fw, sc)
@@ -171,7 +202,9 @@ def test_training_plan_uses_a_multi_competency_course_when_cheaper() -> None:
 
 
 def test_training_plan_infeasible_without_a_course() -> None:
-    sc = scenario(competencies=[{"id": "zz", "name": "No course"}], roles=[{"id": "r", "requires": {"zz": 1}}])
+    sc = scenario(
+        competencies=[{"id": "zz", "name": "No course"}], roles=[{"id": "r", "requires": {"zz": 1}}]
+    )
     fw = with_scenario(reference_framework(), sc)
     plan = training_plan({}, fw.roles["r"], fw)
     assert not plan.feasible and [g.competency for g in plan.gaps] == ["zz"]
@@ -195,7 +228,9 @@ def test_backup_finds_cover_in_the_same_region_first() -> None:
     assert plan.mode == "backup"
     assert plan.totals["posts"] == 1 and plan.totals["filled"] == 1
     (a,) = plan.assignments
-    assert a["from_organisation"] == "RAJ" and a["site"] == "RGT" and a["role"] == "cover:radiotherapy_physics"
+    assert (
+        a["from_organisation"] == "RAJ" and a["site"] == "RGT" and a["role"] == "cover:radiotherapy_physics"
+    )
     rgt = next(f for f in plan.floors if f["organisation"] == "RGT")
     assert rgt["below_floor"] and rgt["shortfall_fte"] == 1.0 and rgt["cover_headcount"] == 1
     raj = next(f for f in plan.floors if f["organisation"] == "RAJ")

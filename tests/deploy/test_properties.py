@@ -29,7 +29,13 @@ ROLES = [
     "equipment_commissioning_and_maintenance",
     "data_analysis_and_modelling",
 ]
-COMPS = ["ventilation_support", "cardiac_monitoring", "molecular_pcr", "infection_control_ppe", "swab_collection"]
+COMPS = [
+    "ventilation_support",
+    "cardiac_monitoring",
+    "molecular_pcr",
+    "infection_control_ppe",
+    "swab_collection",
+]
 
 
 @st.composite
@@ -54,7 +60,11 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 5))):
         role = draw(st.sampled_from(ROLES))
         roles.setdefault(role, []).append(
-            {"site": draw(st.sampled_from(ORGS)), "count": draw(st.integers(0, 3)), "priority": draw(st.sampled_from([1, 2, 3, 1.5]))}
+            {
+                "site": draw(st.sampled_from(ORGS)),
+                "count": draw(st.integers(0, 3)),
+                "priority": draw(st.sampled_from([1, 2, 3, 1.5])),
+            }
         )
     floors = [
         {"specialism": s, "min_share": draw(st.sampled_from([0.5, 0.8]))}
@@ -87,7 +97,9 @@ def test_optimum_matches_milp_and_beats_greedy(inst: dict[str, Any]) -> None:
     assert round(plan.totals["training_hours"] * 100) == hours
     assert plan.totals["moves_between_organisations"] == moves
     assert plan.totals["moves_between_regions"] == region_moves
-    assert round(plan.totals["priority_weighted_filled"] * 1000) >= greedy_weighted_filled(persons, sc, fw, overrides)
+    assert round(plan.totals["priority_weighted_filled"] * 1000) >= greedy_weighted_filled(
+        persons, sc, fw, overrides
+    )
     # Every unfilled post has a reason, and the counts add up.
     assert sum(u["unfilled"] for u in plan.uncovered) == plan.totals["posts"] - plan.totals["filled"]
 
@@ -106,7 +118,11 @@ def test_backup_never_breaks_a_donor_floor(
     for t, (org, extra) in enumerate(teams):
         for i in range(2 + extra):
             people.append((f"{org}{t:02d}{i}", org, "radiotherapy_physics", "clinical_scientist", 1.0))
-    sc = scenario(absence_rate=rate, max_release_share=cap, floors=[{"specialism": "radiotherapy_physics", "min_share": share}])
+    sc = scenario(
+        absence_rate=rate,
+        max_release_share=cap,
+        floors=[{"specialism": "radiotherapy_physics", "min_share": share}],
+    )
     plan, _ = run(people, sc)
     assert plan.mode == "backup"
     for f in plan.floors:

@@ -166,7 +166,7 @@ def _problem(err: Any, file: str | None) -> Problem:
     path = key_path(loc)
     kind = err["type"]
     value = err.get("input")
-    shown = None if isinstance(value, dict | list) else repr(value) if isinstance(value, str) else str(value)
+    shown = None if isinstance(value, dict | list) else str(value)
     ctx = err.get("ctx") or {}
     if kind == "missing":
         return Problem(f"{loc[-1] if loc else 'key'} is missing", file=file, column=path)
@@ -218,9 +218,7 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
                 else "a specialism of the reference taxonomy"
             )
             problems.append(
-                Problem(
-                    "is not a specialism we know", file=file, column=path, value=repr(text), expected=expected
-                )
+                Problem("is not a specialism we know", file=file, column=path, value=text, expected=expected)
             )
             return text
         return sid
@@ -238,7 +236,7 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
                     "is not a career level",
                     file=file,
                     column=f"profiles[{i}].career_level",
-                    value=repr(p.career_level),
+                    value=p.career_level,
                     expected="'*' or one of " + ", ".join(sorted(levels)),
                 )
             )
@@ -256,7 +254,7 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
                     "unknown competency",
                     file=file,
                     column=path,
-                    value=repr(c),
+                    value=c,
                     expected=f"one of {known}, or define it under competencies",
                 )
             )
@@ -270,9 +268,7 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
         seen: set[str] = set()
         for i, item_id in enumerate(ids):
             if item_id in seen:
-                problems.append(
-                    Problem("appears twice", file=file, column=f"{name}[{i}].id", value=repr(item_id))
-                )
+                problems.append(Problem("appears twice", file=file, column=f"{name}[{i}].id", value=item_id))
             seen.add(item_id)
     for i, t in enumerate(scenario.training_resources):
         for c in t.lifts():
@@ -287,7 +283,7 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
                         "unknown role",
                         file=file,
                         column=f"roles[{i}].id",
-                        value=repr(r.id),
+                        value=r.id,
                         expected=f"one of {', '.join(sorted(base_roles))}, or give requires:",
                     )
                 )
