@@ -171,3 +171,37 @@ def test_roles_match_bad_file(tmp_path, capsys) -> None:
     assert "row 2, column level: specialist_practice needs the role's specialism" in err
     assert "row 3, column level: not a competency level: '7'" in err
     assert "row 4, column competency: not a competency: 'wizardry'" in err
+
+
+def test_roles_gaps_end_to_end_with_skills_joined(tmp_path, capsys) -> None:
+    """A small census: no consultant in audiology; the nearest staff and the route come back, with the
+    skills engine's training hours for surge competencies a route leaves uncovered."""
+    url = f"sqlite:///{tmp_path / 'hcs.db'}"
+    extract = tmp_path / "staff.csv"
+    extract.write_text(
+        "staff_id,organisation_code,specialism,career_level,afc_band,fte,age,start_date\n"
+        "1,RGT,audiology,clinical_scientist,7,1,45,2010-01-01\n"
+        "2,RGT,audiology,practitioner,5,1,30,2020-01-01\n"
+        "3,RGT,audiology,consultant,8c,1,55,2005-01-01\n",
+        encoding="utf-8",
+    )
+    assert run_cli(["import", str(extract), "--census-date", "2025-03-31", "--db", url], capsys)[0] == 0
+    role = tmp_path / "role.yaml"
+    role.write_text(
+        "name: Audiology surge lead\nspecialism: audiology\ncompetencies:\n  specialist_practice: 4\n"
+        "  infection_control_ppe: 3\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(
+        ["roles", "gaps", "--organisation", "RGT", "--role", str(role), "-f", "json", "--db", url], capsys
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["roles"] and payload["roles"][0]["can_fill_now"] == 0
+    first = payload["nearest_staff"][0]
+    assert "training_hours" in first
+    code, out, err = run_cli(
+        ["roles", "gaps", "--organisation", "RGT", "--all", "-f", "json", "--db", url], capsys
+    )
+    assert code == 0, err
+    assert all(r["can_fill_now"] >= 1 for r in json.loads(out)["roles"])

@@ -295,6 +295,7 @@ def role_gaps(
     distance: DistanceFn = level_gap,
     nearest: int = 3,
     census_date: date | None = None,
+    residual: Callable[[Role, Profile], dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """For each role: how many staff in ``staff`` (STAFF_SCHEMA frame, one organisation) can fill it now,
     and where none can, the ``nearest`` staff with each one's shortest upskilling route.
@@ -303,6 +304,9 @@ def role_gaps(
     that route's years, then by ``distance`` (level-steps missing, or the skills engine's training hours
     when passed in). Ranking by distance alone would put a clinical scientist of another specialism ahead of
     a practitioner of the role's own, though only the practitioner has a route (the STP) into the role.
+
+    ``residual(role, profile_after_route)`` may add fields to each nearest-staff record: the CLI passes the
+    skills engine's training plan (courses and hours) for what the route leaves uncovered.
 
     Returns (summary: one record per role, nearest: one record per role and nearby person). Profiles come
     from specialism and career level defaults (plus ``extra_profile``); experience for the equivalence
@@ -367,6 +371,11 @@ def role_gaps(
                     "coverage_after_route": round(up.coverage.coverage, 4),
                     "uncovered_after_route": up.coverage.uncovered_text(),
                 }
+                if residual is not None:
+                    after = _merge(
+                        profiles[(spec, lvl)], _pathway_profile(up.pathway, role.specialism_id or spec)
+                    )
+                    row.update(residual(role, after))
                 detail.append(row)
                 if rank == 1:
                     rec.update(

@@ -191,18 +191,40 @@ def read_roles(path: Path) -> list[Any]:
     return roles
 
 
-def skills_profile() -> Callable[[str, str], Mapping[str, int]] | None:
-    """The skills engine's per-person profile (specialism, career level) -> competency levels, if it offers
-    one under a name we know; else None and career-framework defaults alone are used."""
+def _framework() -> Any:
     try:
         from hcsworkforce.analytics import skills
-    except ImportError:
+    except ImportError:  # the skills engine is optional for role matching
         return None
-    for name in ("default_profile", "profile_for", "specialism_profile"):
-        fn = getattr(skills, name, None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    return None
+    return skills.reference_framework()
+
+
+def skills_profile() -> Callable[[str, str], Mapping[str, int]] | None:
+    """The skills engine's default profile (specialism, career level) -> surge competency levels, so the
+    surge competencies of competencies.csv count in role matching; None without the skills engine."""
+    fw = _framework()
+    return None if fw is None else fw.default_profile
+
+
+def skills_residual() -> Callable[[Any, Mapping[str, int]], dict[str, Any]] | None:
+    """Training courses and hours (the skills engine's exact set cover) for the surge competencies a role
+    still needs after the route: the part local training resources must close."""
+    fw = _framework()
+    if fw is None:
+        return None
+    from hcsworkforce.analytics import skills
+
+    def residual(role: Any, profile: Mapping[str, int]) -> dict[str, Any]:
+        reqs = tuple(sorted((c, lv) for c, lv in role.requirements.items() if c in fw.competencies))
+        if not reqs:
+            return {"training_hours": 0.0, "training_resources": ""}
+        plan = skills.training_plan(profile, skills.SurgeRole(f"role:{role.name}", role.name, reqs), fw)
+        return {
+            "training_hours": plan.hours if plan.feasible else None,
+            "training_resources": ", ".join(plan.resources),
+        }
+
+    return residual
 
 
 def _default_role(specialism: str | None, level: str | None) -> Any:
@@ -302,7 +324,9 @@ def gaps(
     extra = skills_profile()
     if not roles:
         roles = rl.default_roles_for(staff, extra)
-    summary, detail = rl.role_gaps(staff, roles, extra_profile=extra, nearest=nearest)
+    summary, detail = rl.role_gaps(
+        staff, roles, extra_profile=extra, nearest=nearest, residual=skills_residual()
+    )
     shown = summary if all_roles else [s for s in summary if s["can_fill_now"] == 0]
     notes = [
         f"{sum(1 for s in summary if s['can_fill_now'] == 0)} of {len(summary)} roles at {code} cannot be "
@@ -313,6 +337,11 @@ def gaps(
     ]
     if extra is None:
         notes.append("Surge competencies (skills engine) not joined: career-framework competencies only.")
+    else:
+        notes.append(
+            "training_hours: courses (training_resources.csv) for the surge competencies still missing "
+            "after the route; blank where no course reaches the level."
+        )
     emit(
         fmt,
         out,
