@@ -1,0 +1,213 @@
+"""In Debian's headless Chromium, against a real uvicorn server on a loopback port: the journeys a trust or
+national planner takes, with screenshots, no console errors and no serious accessibility violations."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORDS
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: run scripts/install_browser.sh"
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, loaded_dir: Path) -> Iterator[str]:
+    import shutil
+
+    folder = tmp_path_factory.mktemp("served")
+    for p in loaded_dir.iterdir():
+        if p.is_file():
+            shutil.copy(p, folder / p.name)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HCS_DATA_DIR": str(folder),
+        "HCS_DATABASE_URL": f"sqlite:///{folder / 'hcs.db'}",
+        "HCS_SECRET_KEY": "browser-test-key",
+        "HCS_PSEUDONYM_KEY_FILE": str(folder / "pseudonym.key"),
+    }
+    env.pop("HCS_QUEUE_URL", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "hcsworkforce.api.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    import httpx
+
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    pg.console_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def check_axe(page: Any, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
+        },
+    )
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+
+
+def sign_in(page: Any, base: str, who: str) -> None:
+    page.goto(f"{base}/")
+    assert "/sign-in" in page.url
+    check_axe(page, "sign-in")
+    shot(page, "01-sign-in")
+    page.fill("#username", who)
+    page.fill("#password", PASSWORDS[who])
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{base}/")
+
+
+def test_planner_journey(server: str, page: Any, demo_files: dict[str, Path]) -> None:
+    base = server
+    sign_in(page, base, "nat")
+    assert page.locator("h1").inner_text().startswith("Healthcare science workforce")
+    check_axe(page, "home")
+    shot(page, "02-home")
+
+    # A bad extract: every problem shown by row and column, nothing loaded.
+    page.goto(f"{base}/upload")
+    check_axe(page, "upload")
+    shot(page, "03-upload")
+    page.set_input_files("#extract", str(demo_files["bad"]))
+    page.fill("#census_date", "2025-06-30")
+    page.click("button:has-text('Check and load')")
+    page.wait_for_selector("#problems", timeout=30_000)
+    table = page.locator("#problems").inner_text()
+    assert "Band 10" in table and "Pay Band" in table
+    check_axe(page, "upload-errors")
+    shot(page, "04-upload-errors")
+
+    # A good one: the page polls (htmx) until the job is done.
+    page.goto(f"{base}/upload")
+    page.set_input_files("#extract", str(demo_files["extract"]))
+    page.set_input_files("#establishment", str(demo_files["establishment"]))
+    page.fill("#census_date", "2025-06-30")
+    page.click("button:has-text('Check and load')")
+    page.wait_for_selector("text=rows loaded", timeout=60_000)
+    shot(page, "05-upload-done")
+
+    # The profile, and the drill-down region -> organisation -> specialism.
+    page.goto(f"{base}/profile")
+    check_axe(page, "profile")
+    shot(page, "06-profile-national")
+    page.locator("#profile-table tbody a").first.click()
+    page.wait_for_url("**/profile?region=*")
+    assert "By organisation" in page.locator("#results h2").first.inner_text()
+    shot(page, "07-profile-region")
+    page.locator("#profile-table tbody a").first.click()
+    page.wait_for_url("**organisation=*")
+    assert "By specialism" in page.locator("#results h2").first.inner_text()
+    check_axe(page, "profile-organisation")
+    shot(page, "08-profile-organisation")
+
+    # Filters through htmx swap only the results.
+    page.select_option("#f-by", "age_band")
+    from playwright.sync_api import expect
+
+    expect(page.locator("#results h2").first).to_contain_text("age band", timeout=10_000)
+    assert "by=age_band" in page.url, "htmx pushed the filtered address, so it can be bookmarked"
+    shot(page, "09-profile-by-age")
+
+    # Download the CSV beside the table.
+    with page.expect_download() as dl:
+        page.locator("a:has-text('CSV')").first.click()
+    path = dl.value.path()
+    assert Path(path).read_text().startswith("age_band,")
+
+    for url, name in (
+        (f"{base}/benchmark", "10-benchmark"),
+        (f"{base}/about-data", "11-about-data"),
+        (f"{base}/jobs", "12-runs"),
+    ):
+        page.goto(url)
+        check_axe(page, name)
+        shot(page, name)
