@@ -63,11 +63,14 @@ def make_queue(settings: Settings) -> Huey:
 def register_tasks(queue: Huey) -> Any:
     """Register the one task that runs every kind of job; returns it (huey tasks are bound to an instance)."""
 
-    @queue.task(name="hcsworkforce.run_job")
     def run_job(database_url: str, job_id: str) -> None:
-        execute_job(open_store(database_url), job_id)
+        store = open_store(database_url)
+        try:
+            execute_job(store, job_id)
+        finally:
+            store.engine.dispose()
 
-    return run_job
+    return queue.task(name="hcsworkforce.run_job")(run_job)
 
 
 def create_job(
@@ -156,8 +159,7 @@ def get_job(store: Store, job_id: str) -> dict[str, Any] | None:
 
 
 def visible_to(job: dict[str, Any], scope: Scope) -> bool:
-    """A job is visible inside the scope it ran in: national users see every job, a region its own
-    region's and its organisations' jobs are not enumerated here (only same-scope jobs)."""
+    """A job is visible to users of the scope it ran in; national users see every job."""
     if scope.kind == "national":
         return True
     return bool(job["scope_kind"] == scope.kind and job["scope_code"] == scope.code)
@@ -188,10 +190,11 @@ def public_job(job: dict[str, Any], with_result: bool = True) -> dict[str, Any]:
             "finished_at",
         )
     }
-    out["params"] = json.loads(job.get("params") or "{}")
+    params: dict[str, Any] = json.loads(job.get("params") or "{}")
     # Where an upload was kept on the server, its path is ours, not the user's business.
-    out["params"].pop("path", None)
-    out["params"].pop("establishment_path", None)
+    params.pop("path", None)
+    params.pop("establishment_path", None)
+    out["params"] = params
     if with_result:
         out["result"] = json.loads(job["result"]) if job.get("result") else None
     return out

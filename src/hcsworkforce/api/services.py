@@ -215,9 +215,10 @@ def check_filters(scope: Scope, filters: dict[str, str], organisations: pl.DataF
         own_region = region_of.get(scope.code)
         if (org and org != scope.code) or (region and region != own_region):
             raise OutOfScope
-    elif scope.kind == "region":
-        if (region and region != scope.code) or (org and region_of.get(org) != scope.code):
-            raise OutOfScope
+    elif scope.kind == "region" and (
+        (region and region != scope.code) or (org and region_of.get(org) != scope.code)
+    ):
+        raise OutOfScope
 
 
 def suppression_for(scope: Scope, threshold: int) -> int:

@@ -45,7 +45,7 @@ def bar_chart(
     ]
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_h + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 24 else label[:23] + "…"
         out.append(
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="13" fill="{TEXT}">'
             f"{escape(short)}</text>"
