@@ -306,3 +306,38 @@ def test_a_batch_gives_the_same_answer_as_each_series_alone(batch: list[list[flo
         assert (together.special_cause[i] == alone.special_cause[0]).all()
         assert (together.variation_code[i] == alone.variation_code[0]).all()
         assert np.allclose(together.upper_limit[i], alone.upper_limit[0], equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("y", "trend_points"),
+    [
+        # The cases of plot-the-dots' own tests of ptd_seven_point_trend, as points flagged.
+        (list(range(1, 7)), []),  # 6 rising points: no trend
+        ([1, 2, 3, 3, 4, 5, 6], []),  # a repeat breaks it
+        (list(range(1, 8)), [0, 1, 2, 3, 4, 5, 6]),
+        ([2, *range(1, 8), 3], [1, 2, 3, 4, 5, 6, 7]),
+        (list(range(7, 0, -1)), [0, 1, 2, 3, 4, 5, 6]),
+        ([2, *range(7, 0, -1), 3], [1, 2, 3, 4, 5, 6, 7]),
+    ],
+)
+def test_trend_definition_matches_plot_the_dots(y: list[int], trend_points: list[int]) -> None:
+    assert rules(spc(y, months(len(y))), RULE_TREND) == trend_points
+
+
+@pytest.mark.parametrize(
+    ("sides", "run_points"),
+    [
+        # plot-the-dots' ptd_seven_point_one_side_mean cases, as points flagged.
+        ([1] * 6, []),
+        ([1] * 6 + [-1], []),
+        ([1] * 8 + [-1], list(range(8))),
+        ([-1] + [1] * 8 + [-1], list(range(1, 9))),
+    ],
+)
+def test_run_definition_matches_plot_the_dots(sides: list[int], run_points: list[int]) -> None:
+    # Values one unit either side of a fixed centre: limits from a separate, symmetric baseline segment.
+    baseline = [2.0, 0.0] * 6  # mean 1, mMR 2: limits [-4.32, 6.32]; ends below the mean
+    y = baseline + [1.0 + s for s in sides]
+    periods = months(len(y))
+    r = spc(y, periods, fix_after_n_points=12)
+    assert [t - 12 for t in rules(r, RULE_RUN) if t >= 12] == run_points
