@@ -9,6 +9,15 @@ from typing import Any
 
 import click
 import typer
+
+try:  # typer 0.2x carries its own copy of click; its exceptions are not click's
+    from typer._click import exceptions as _typer_click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    _typer_click = None  # type: ignore[assignment]
+
+_CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,) + (
+    (_typer_click.ClickException,) if _typer_click else ()
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -61,7 +70,7 @@ def render_table(title: str, records: Sequence[dict[str, Any]], columns: list[st
         numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
         table.add_column(c, justify="right" if numeric else "left")
     for r in records:
-        table.add_row(*(tabular.fmt_cell(r.get(c)) for c in cols))
+        table.add_row(*(tabular.fmt_cell(r.get(c), c) for c in cols))
     return table
 
 
@@ -116,9 +125,10 @@ def run_app(app: typer.Typer) -> int:
     except click.exceptions.Abort:
         err_console.print("Aborted.")
         return 1
-    except click.ClickException as e:
-        e.show()
-        return 2 if e.exit_code == 2 else e.exit_code
+    except _CLICK_ERRORS as e:
+        e.show()  # type: ignore[attr-defined]
+        code = int(getattr(e, "exit_code", 2))
+        return 2 if code == 2 else code
     except typer.Exit as e:
         return int(e.exit_code or 0)
     except click.exceptions.Exit as e:

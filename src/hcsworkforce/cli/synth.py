@@ -24,6 +24,12 @@ def register(app: typer.Typer) -> None:
         organisations: int = typer.Option(
             200, "--organisations", help="How many NHS trusts employ the staff"
         ),
+        survey: Path | None = typer.Option(
+            None, "--survey", help="Also write synthetic staff survey results (CSV)"
+        ),
+        directory: Path | None = typer.Option(
+            None, "--directory", help="Also write a synthetic key-people directory"
+        ),
     ) -> None:
         """Write a synthetic national ESR-style extract calibrated to published totals (the rest invented)."""
         from hcsworkforce.synth.workforce import synthesise, write
@@ -47,3 +53,16 @@ def register(app: typer.Typer) -> None:
         )
         if establishment:
             err_console.print(f"Wrote {establishment}: {result.establishment.height:,} establishment lines")
+        orgs = sorted(set(result.extract["Organisation"].to_list()))
+        if survey:
+            from hcsworkforce.synth.engagement import synth_survey, write_survey_csv
+
+            rows = synth_survey(seed, orgs)
+            write_survey_csv(rows, survey)
+            err_console.print(f"Wrote {survey}: {len(rows):,} staff survey results (synthetic)")
+        if directory:
+            from hcsworkforce.synth.engagement import synth_directory, write_directory_csv
+
+            entries = synth_directory(seed, orgs, cdate)
+            write_directory_csv(entries, directory)
+            err_console.print(f"Wrote {directory}: {len(entries):,} key-people entries (synthetic names)")

@@ -58,13 +58,16 @@ def to_csv(records: Sequence[dict[str, Any]], columns: list[str] | None = None) 
     return buf.getvalue()
 
 
-def fmt_cell(v: Any) -> str:
+def fmt_cell(v: Any, column: str = "") -> str:
     if v is None:
         return "–"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int):
-        return f"{v:,}"
+        # Years and codes read wrongly with thousands separators ("2,021").
+        return str(v) if "year" in column.lower() or column.lower() in ("period", "id") else f"{v:,}"
+    if isinstance(v, float) and v == 0:
+        return "0"
     if isinstance(v, float):
         if math.isnan(v):
             return "–"
