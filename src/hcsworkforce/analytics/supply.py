@@ -22,7 +22,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -183,27 +183,32 @@ def _clip01(a: Array) -> Array:
 
 
 # --- The year's operators, each in place on a block of runs ------------------------------------------------
+# Inside a block the stock is laid out (runs, levels, units, ages): level-major, so the qualified levels are
+# one slab that can be worked on alone once the census trainees have all finished.
+
+
+def retirement_weighted_headcount(stock: Array, retirement_probability: Array, first_age: int) -> Array:
+    """sum over ages of stock x retirement probability, per (run, level, unit); only ages from ``first_age``
+    (below it the probability is zero), as a batched matrix-vector product (far faster than a reduction
+    along a short last axis)."""
+    b, n, u, a = stock.shape
+    part = np.ascontiguousarray(stock[..., first_age:]).reshape(b, n * u, a - first_age)
+    result: Array = np.matmul(part, retirement_probability[:, first_age:, None]).reshape(b, n, u)
+    return result
 
 
 def count_leavers_and_retirements(
-    stock: Array, leaver_rate: Array, retirement_probability: Array
-) -> tuple[Array, Array, Array]:
-    """Headcount, leavers and retirements per (run, unit, level) for one year, leavers counted first.
-
-    retirement_probability is (runs, ages). One batched matrix product gives both the headcount and the
-    retirement-weighted headcount, so the stock is read once.
-    """
-    b, u, lv, a = stock.shape
-    weights = np.stack([np.ones_like(retirement_probability), retirement_probability], axis=-1)  # (b, a, 2)
-    sums = np.matmul(stock.reshape(b, u * lv, a), weights).reshape(b, u, lv, 2)
-    headcount = sums[..., 0]
+    headcount: Array, retirement_weighted: Array, leaver_rate: Array
+) -> tuple[Array, Array]:
+    """Leavers = rate x headcount; retirements = the survivors' retirement-weighted headcount (DESIGN 4.3:
+    leavers first, then retirement of those who stay). Arrays are (runs, levels, units)."""
     leavers = headcount * leaver_rate
-    retirements = (1.0 - leaver_rate) * sums[..., 1]
-    return headcount, leavers, retirements
+    retirements = (1.0 - leaver_rate) * retirement_weighted
+    return leavers, retirements
 
 
 def retire_and_age_one_year(stock: Array, retirement_probability: Array, out: Array) -> Array:
-    """Remove retirements and move everyone up one year of age, in one pass; returns ``out``.
+    """Remove retirements and move everyone up one year of age, in one pass over memory; returns ``out``.
 
     The oldest age keeps those who do not retire there (the reference probability at 75 is 1, so none).
     """
@@ -215,56 +220,57 @@ def retire_and_age_one_year(stock: Array, retirement_probability: Array, out: Ar
 
 
 def age_one_year(stock: Array) -> Array:
-    """Everyone one year older (a new array); the oldest age keeps its own. For readers and tests."""
+    """Everyone one year older (a new array); the oldest age keeps its own."""
     out = np.zeros_like(stock)
     out[..., 1:] = stock[..., :-1]
     out[..., -1] += stock[..., -1]
     return out
 
 
-def apply_leavers_and_progression(stock: Array, leaver_rate: Array, progression_rate: Array) -> None:
-    """Scale each cell by its survivors (1 - leaver rate) and move a share up one qualified level.
+def apply_leavers_and_progression(stock: Array, leaver_rate: Array, progression_rate: Array) -> Array:
+    """Keep each cell's survivors (1 - leaver rate) and move a share of them up one qualified level.
 
-    leaver_rate (runs, units, levels); progression_rate (runs, units, 4): assistant->associate ...
-    clinical_scientist->consultant. Progression applies to those who stay, as DESIGN 4.3 orders it.
+    stock (runs, levels, units, ages) with 5 or 8 levels; leaver_rate (runs, levels, units); progression_rate
+    (runs, 4, units) for assistant->associate .. clinical_scientist->consultant. Returns the movers' share of
+    each cell's headcount (runs, 4, units), for the ledger.
     """
-    survive = 1.0 - leaver_rate
-    move = survive[:, :, : N_QUALIFIED - 1] * progression_rate
-    moving = stock[:, :, : N_QUALIFIED - 1] * move[..., None]
+    n = stock.shape[1]
+    survive = 1.0 - leaver_rate[:, :n]
+    move = survive[:, : N_QUALIFIED - 1] * progression_rate
+    moving = stock[:, : N_QUALIFIED - 1] * move[..., None]
     stay = survive.copy()
-    stay[:, :, : N_QUALIFIED - 1] -= move
+    stay[:, : N_QUALIFIED - 1] -= move
     stock *= stay[..., None]
-    stock[:, :, 1:N_QUALIFIED] += moving
+    stock[:, 1:N_QUALIFIED] += moving
+    return move
 
 
 def complete_census_trainees(stock: Array, hazard: Array, completion_rate: Array) -> Array:
-    """Move census trainees due this year to their exit level; non-completers leave. Returns those finishing.
-
-    hazard (units, 3, ages): share of this year's surviving trainees finishing; completion_rate (runs, 3).
-    """
-    finishing = stock[:, :, N_QUALIFIED:] * hazard[None]
-    stock[:, :, N_QUALIFIED:] -= finishing
-    stock[:, :, list(TRAINEE_EXIT)] += finishing * completion_rate[:, None, :, None]
+    """Move census trainees due this year to their exit level; non-completers leave. Returns those finishing
+    (runs, 3, units). stock (runs, 8, units, ages); hazard (3, units, ages); completion_rate (runs, 3)."""
+    finishing = stock[:, N_QUALIFIED:] * hazard[None]
+    stock[:, N_QUALIFIED:] -= finishing
+    stock[:, TRAINEE_EXIT[0] : TRAINEE_EXIT[-1] + 1] += finishing * completion_rate[:, :, None, None]
     result: Array = finishing.sum(axis=-1)
     return result
 
 
-def add_training_completers(stock: Array, group: TrainingGroup, step: int, completion_rate: Array) -> Array:
-    """Add completers of commissioned places due this step at the exit level; returns (runs, units)."""
-    places = group.expected_places[step]
-    stock[:, :, group.exit_level, :] += completion_rate[:, None, None] * places[None]
+def add_training_completers(stock: Array, level: int, places: Array, completion_rate: Array) -> Array:
+    """Add completers of commissioned places at ``level``: places (units, ages) due this step, completion_rate
+    (runs,). Returns completers (runs, units)."""
+    stock[:, level] += completion_rate[:, None, None] * places[None]
     result: Array = completion_rate[:, None] * places.sum(axis=-1)[None]
     return result
 
 
 def add_recruits(stock: Array, headcount: Array, rate: Array, age_distribution: Array) -> Array:
-    """Add international recruits and returners: rate (runs, sources, 5) x the cell's headcount at year t.
-
-    Returns joiners (runs, sources, units, 5).
+    """Add international recruits and returners: rate (runs, sources, 5) x the cell's headcount at year t
+    (runs, levels, units), placed by age_distribution (sources, 5, ages). Returns joiners (runs, sources, 5, units).
     """
-    joiners = rate[:, :, None, :] * headcount[:, None, :, :N_QUALIFIED]
-    for source in range(joiners.shape[1]):
-        stock[:, :, :N_QUALIFIED] += joiners[:, source, :, :, None] * age_distribution[source][None, None]
+    joiners = rate[..., None] * headcount[:, None, :N_QUALIFIED]
+    # Both sources share the cell's headcount, so their age mixes add up first: one pass over the stock.
+    mix = np.einsum("rsl,sla->rla", rate, age_distribution)
+    stock[:, :N_QUALIFIED] += headcount[:, :N_QUALIFIED, :, None] * mix[:, :, None, :]
     return joiners
 
 
@@ -273,10 +279,10 @@ def add_recruits(stock: Array, headcount: Array, rate: Array, age_distribution: 
 
 @dataclass(frozen=True)
 class RunParameters:
-    """The per-run rates for a block of runs, drawn around the inputs' values."""
+    """The per-run rates for a block of runs, drawn around the inputs' values (level-major layout)."""
 
-    leaver_rate: Array  # (runs, units, levels)
-    progression_rate: Array  # (runs, units, 4)
+    leaver_rate: Array  # (runs, levels, units)
+    progression_rate: Array  # (runs, 4, units)
     retirement_probability: Array  # (runs, ages)
     trainee_completion_rate: Array  # (runs, 3)
     training_completion_rate: tuple[Array, ...]  # per training group: (runs,)
@@ -286,9 +292,11 @@ class RunParameters:
 def draw_parameters(inputs: SupplyInputs, z: Array, dtype: npt.DTypeLike = np.float64) -> RunParameters:
     """Rates per run: value + sd x z, cut to [0, 1]; z == 0 gives the values exactly."""
     zl = z[:, Z_LEAVER]
-    leaver = _clip01(inputs.leaver_rate[None] + inputs.leaver_rate_sd[None] * zl[:, None, :])
+    leaver = _clip01(inputs.leaver_rate.T[None] + inputs.leaver_rate_sd.T[None] * zl[:, :, None])
     zp = z[:, Z_PROGRESSION]
-    progression = _clip01(inputs.progression_rate[None] + inputs.progression_rate_sd[None] * zp[:, None, :])
+    progression = _clip01(
+        inputs.progression_rate.T[None] + inputs.progression_rate_sd.T[None] * zp[:, :, None]
+    )
     scale = np.maximum(0.0, inputs.retirement_scale + inputs.retirement_scale_sd * z[:, Z_RETIREMENT])
     retire = _clip01(scale[:, None] * inputs.retirement_probability[None, :])
     retire[:, -1] = np.maximum(retire[:, -1], inputs.retirement_probability[-1])
@@ -305,8 +313,8 @@ def draw_parameters(inputs: SupplyInputs, z: Array, dtype: npt.DTypeLike = np.fl
     zr = z[:, Z_RECRUIT]
     recruit = _clip01(inputs.recruit_rate[None] + inputs.recruit_rate_sd[None] * zr[:, :, None])
     return RunParameters(
-        leaver_rate=leaver.astype(dtype),
-        progression_rate=progression.astype(dtype),
+        leaver_rate=np.ascontiguousarray(leaver, dtype=dtype),
+        progression_rate=np.ascontiguousarray(progression, dtype=dtype),
         retirement_probability=retire.astype(dtype),
         trainee_completion_rate=trainee_cr.astype(dtype),
         training_completion_rate=groups,
@@ -317,7 +325,8 @@ def draw_parameters(inputs: SupplyInputs, z: Array, dtype: npt.DTypeLike = np.fl
 @dataclass
 class YearState:
     """What a sink sees each year for a block of runs: headcount (runs, units, levels) at year ``t``, and the
-    flows of the step t-1 -> t (None at year 0). ``stock`` is the full age array (do not keep a reference)."""
+    flows of the step t-1 -> t (None at year 0), each (runs, units, levels). ``stock`` is the age array
+    (runs, levels, units, ages) of the block: read it in the sink, do not keep it."""
 
     t: int
     headcount: Array
@@ -328,68 +337,93 @@ class YearState:
 Sink = Callable[[slice, YearState], None]
 
 
+def _first_retirement_age(probability: Array) -> int:
+    nonzero = np.nonzero(probability > 0)[0]
+    return int(nonzero[0]) if nonzero.size else N_AGES - 1
+
+
 def project_block(
     inputs: SupplyInputs, params: RunParameters, runs: slice, sink: Sink, dtype: npt.DTypeLike
 ) -> None:
-    """Project one block of runs over the horizon, handing each year's state to ``sink``."""
+    """Project one block of runs over the horizon, handing each year's state to ``sink``.
+
+    Headcount is carried by the ledger (stock(t+1) = stock(t) - outflows + inflows) rather than re-summed
+    over ages each year; the tests check it against the age array.
+    """
     b = runs.stop - runs.start
     u = inputs.n_units
-    stock = np.empty((b, u, N_LEVELS, N_AGES), dtype=dtype)
-    stock[...] = inputs.headcount[None].astype(dtype)
-    spare = np.empty_like(stock)
+    stock = np.empty((b, N_LEVELS, u, N_AGES), dtype=dtype)
+    stock[...] = np.transpose(inputs.headcount, (1, 0, 2))[None].astype(dtype)
+    spare = np.zeros_like(stock)
+    headcount: Array = stock.sum(axis=-1)
     hazard = inputs.trainee_hazard
     last_trainee_step = -1
     if hazard is not None and hazard.any():
         last_trainee_step = int(np.nonzero(hazard.reshape(hazard.shape[0], -1).any(axis=1))[0].max())
-    hazard_d = None if hazard is None else hazard.astype(dtype)
+    hazard_d = None if hazard is None else np.transpose(hazard, (0, 2, 1, 3)).astype(dtype)
     recruit_age = inputs.recruit_age.astype(dtype)
     any_recruits = bool(params.recruit_rate.any())
-    any_progression = bool(params.progression_rate.any())
-    zero_progression = np.zeros((b, u, N_QUALIFIED - 1), dtype=dtype)
-    groups = [(g, g.expected_places.astype(dtype)) for g in inputs.training]
+    groups = [(g.exit_level, g.expected_places.astype(dtype)) for g in inputs.training]
+    first_age = _first_retirement_age(params.retirement_probability.max(axis=0))
+    # Once every census trainee has finished, only the qualified slab needs work.
+    n_active = N_LEVELS if stock[:, N_QUALIFIED:].any() else N_QUALIFIED
+
+    def view(a: Array) -> Array:
+        return np.swapaxes(a, 1, 2)  # (runs, levels, units) -> (runs, units, levels) for the sink
 
     flows: dict[str, Array] | None = None
     for t in range(inputs.horizon_years):
-        headcount, leavers, retirements = count_leavers_and_retirements(
-            stock, params.leaver_rate, params.retirement_probability
+        sink(runs, YearState(t, view(headcount), flows, stock))
+        active = stock[:, :n_active]
+        rw = retirement_weighted_headcount(active, params.retirement_probability, first_age)
+        leavers = np.zeros_like(headcount)
+        retirements = np.zeros_like(headcount)
+        leavers[:, :n_active], retirements[:, :n_active] = count_leavers_and_retirements(
+            headcount[:, :n_active], rw, params.leaver_rate[:, :n_active]
         )
-        sink(runs, YearState(t, headcount, flows, stock))
         survivors = headcount - leavers - retirements
-        flows = {name: np.zeros((b, u, N_LEVELS), dtype=dtype) for name in FLOW_NAMES}
-        flows["leavers"] = leavers
-        flows["retirements"] = retirements
+        step = {name: np.zeros((b, N_LEVELS, u), dtype=dtype) for name in FLOW_NAMES}
+        step["leavers"], step["retirements"] = leavers, retirements
 
-        stock, spare = retire_and_age_one_year(stock, params.retirement_probability, spare), stock
-        prog = params.progression_rate if any_progression else zero_progression
-        apply_leavers_and_progression(stock, params.leaver_rate, prog)
-        moved = survivors[:, :, : N_QUALIFIED - 1] * prog
-        flows["progression_out"][:, :, : N_QUALIFIED - 1] = moved
-        flows["progression_in"][:, :, 1:N_QUALIFIED] = moved
+        retire_and_age_one_year(active, params.retirement_probability, spare[:, :n_active])
+        stock, spare = spare, stock
+        active = stock[:, :n_active]
+        move = apply_leavers_and_progression(active, params.leaver_rate, params.progression_rate)
+        del move  # the ledger counts movers from the survivors: the same number, without another pass
+        moved = survivors[:, : N_QUALIFIED - 1] * params.progression_rate
+        step["progression_out"][:, : N_QUALIFIED - 1] = moved
+        step["progression_in"][:, 1:N_QUALIFIED] = moved
 
-        if hazard_d is not None and t <= last_trainee_step:
+        if hazard_d is not None and t <= last_trainee_step and n_active == N_LEVELS:
             finishing = complete_census_trainees(stock, hazard_d[t], params.trainee_completion_rate)
-            flows["training_exit"][:, :, N_QUALIFIED:] = finishing
-            flows["trainees_qualified"][:, :, list(TRAINEE_EXIT)] = (
-                finishing * params.trainee_completion_rate[:, None, :]
+            step["training_exit"][:, N_QUALIFIED:] = finishing
+            step["trainees_qualified"][:, TRAINEE_EXIT[0] : TRAINEE_EXIT[-1] + 1] = (
+                finishing * params.trainee_completion_rate[:, :, None]
             )
-
-        for (g, places), cr in zip(groups, params.training_completion_rate, strict=True):
-            g_local = replace(g, expected_places=places)
-            flows["training_completers"][:, :, g.exit_level] += add_training_completers(stock, g_local, t, cr)
-
+        for (level, places), cr in zip(groups, params.training_completion_rate, strict=True):
+            step["training_completers"][:, level] += add_training_completers(stock, level, places[t], cr)
         if any_recruits:
             joiners = add_recruits(stock, headcount, params.recruit_rate, recruit_age)
-            flows["international_recruits"][:, :, :N_QUALIFIED] = joiners[:, 0]
-            flows["returners"][:, :, :N_QUALIFIED] = joiners[:, 1]
+            step["international_recruits"][:, :N_QUALIFIED] = joiners[:, 0]
+            step["returners"][:, :N_QUALIFIED] = joiners[:, 1]
 
-    headcount_end = stock.sum(axis=-1)
-    sink(runs, YearState(inputs.horizon_years, headcount_end, flows, stock))
+        headcount = survivors.copy()
+        for name in OUTFLOWS[2:]:
+            headcount -= step[name]
+        for name in INFLOWS:
+            headcount += step[name]
+        flows = {name: view(v) for name, v in step.items()}
+        if n_active == N_LEVELS and t >= last_trainee_step and not stock[:, N_QUALIFIED:].any():
+            n_active = N_QUALIFIED
+            headcount[:, N_QUALIFIED:] = 0.0
+            spare[:, N_QUALIFIED:] = 0.0  # the slab is no longer written: keep both buffers empty there
+    sink(runs, YearState(inputs.horizon_years, view(headcount), flows, stock))
 
 
 def default_block_size(inputs: SupplyInputs) -> int:
-    # Blocks small enough that a block's stock stays near the CPU caches (measured best at ~1 MB).
+    # Blocks whose stock stays near the CPU caches (measured best at ~0.5-1 MB a block).
     cells = max(1, inputs.n_units * N_LEVELS * N_AGES)
-    return max(1, min(256, 250_000 // cells))
+    return max(1, min(256, 200_000 // cells))
 
 
 def run_projection(
@@ -450,17 +484,21 @@ def project_supply(inputs: SupplyInputs, z: Array | None = None, *, keep_stock: 
             for name, v in st.flows.items():
                 flows[name][st.t - 1, s] = v
         if stock is not None:
-            stock[st.t, s] = st.stock
+            stock[st.t, s] = np.transpose(st.stock, (0, 2, 1, 3))
 
     run_projection(inputs, z, sink, dtype=np.float64, threads=1)
     return SupplyResult(headcount, headcount * inputs.fte_per_head[None, None], flows, stock)
 
 
 def ledger_balance(result: SupplyResult) -> Array:
-    """stock(t+1) - [stock(t) - outflows + inflows] per (step, run, unit, level): zero up to rounding."""
+    """stock(t+1) - [stock(t) - outflows + inflows] per (step, run, unit, level): zero up to rounding.
+
+    With the age array kept, the stock is its sum over ages (what is really there), not the carried headcount.
+    """
     out = sum(result.flows[n] for n in OUTFLOWS)
     inn = sum(result.flows[n] for n in INFLOWS)
-    balance: Array = result.headcount[1:] - (result.headcount[:-1] - out + inn)
+    held = result.stock.sum(axis=-1) if result.stock is not None else result.headcount
+    balance: Array = held[1:] - (held[:-1] - out + inn)
     return balance
 
 
