@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from hcsworkforce import reference
-from hcsworkforce.model.frames import DIMENSION_COLUMNS, age_band_expr
+from hcsworkforce.model.frames import AGE_BANDS, DIMENSION_COLUMNS, age_band_expr
 
 METRICS = (
     "headcount",
@@ -39,8 +39,16 @@ METRICS = (
     "stability_index",
 )
 BAND_KEYS = tuple(f"share_band_{b}" for b in reference.bands())
-SUPPRESSED_WITH_HEADCOUNT = ("headcount", "fte", "mean_age", "share_55_plus", "leavers_12m", "leaver_rate_12m",
-                             "stability_index", *BAND_KEYS)
+SUPPRESSED_WITH_HEADCOUNT = (
+    "headcount",
+    "fte",
+    "mean_age",
+    "share_55_plus",
+    "leavers_12m",
+    "leaver_rate_12m",
+    "stability_index",
+    *BAND_KEYS,
+)
 ESTABLISHMENT_DIMS = ("organisation", "region", "division", "specialism", "career_level", "afc_band")
 
 
@@ -57,14 +65,18 @@ def _keys(by: list[str]) -> list[str]:
 
 def _people(staff: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     people = staff.group_by([*keys, "staff_key"]).agg(pl.col("age").first())
-    agg = people.group_by(keys).agg(
-        pl.len().alias("headcount"),
-        pl.col("age").mean().alias("mean_age"),
-        (pl.col("age") >= 55).mean().alias("share_55_plus"),
-    ) if keys else people.select(
-        pl.len().alias("headcount"),
-        pl.col("age").mean().alias("mean_age"),
-        (pl.col("age") >= 55).mean().alias("share_55_plus"),
+    agg = (
+        people.group_by(keys).agg(
+            pl.len().alias("headcount"),
+            pl.col("age").mean().alias("mean_age"),
+            (pl.col("age") >= 55).mean().alias("share_55_plus"),
+        )
+        if keys
+        else people.select(
+            pl.len().alias("headcount"),
+            pl.col("age").mean().alias("mean_age"),
+            (pl.col("age") >= 55).mean().alias("share_55_plus"),
+        )
     )
     return agg
 
@@ -79,7 +91,9 @@ def _fte_and_bands(staff: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return staff.group_by(keys).agg(exprs) if keys else staff.select(exprs)
 
 
-def _vacancies(staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str], by: list[str]) -> pl.DataFrame | None:
+def _vacancies(
+    staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str], by: list[str]
+) -> pl.DataFrame | None:
     if establishment.height == 0 or any(d not in ESTABLISHMENT_DIMS for d in by):
         return None
     est = establishment
@@ -92,7 +106,8 @@ def _vacancies(staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str]
     for has_level in (True, False):
         for has_band in (True, False):
             part = est.filter(
-                (pl.col("career_level").is_not_null() == has_level) & (pl.col("afc_band").is_not_null() == has_band)
+                (pl.col("career_level").is_not_null() == has_level)
+                & (pl.col("afc_band").is_not_null() == has_band)
             )
             if part.height == 0:
                 continue
@@ -106,8 +121,14 @@ def _vacancies(staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str]
                 part.join(in_post, on=on, how="left")
                 .with_columns(pl.col("in_post_fte").fill_null(0.0))
                 .select(
-                    "organisation_code", "region_code", "division_id", "specialism_id", "career_level", "afc_band",
-                    "funded_fte", "in_post_fte",
+                    "organisation_code",
+                    "region_code",
+                    "division_id",
+                    "specialism_id",
+                    "career_level",
+                    "afc_band",
+                    "funded_fte",
+                    "in_post_fte",
                 )
             )
     if not lines:
@@ -115,31 +136,41 @@ def _vacancies(staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str]
     all_lines = pl.concat(lines).with_columns(
         (pl.col("funded_fte") - pl.col("in_post_fte")).clip(lower_bound=0.0).alias("vacancy_fte")
     )
-    aggs = [pl.col("funded_fte").sum().alias("establishment_fte"), pl.col("vacancy_fte").sum().alias("vacancy_fte")]
+    aggs = [
+        pl.col("funded_fte").sum().alias("establishment_fte"),
+        pl.col("vacancy_fte").sum().alias("vacancy_fte"),
+    ]
     return all_lines.group_by(keys).agg(aggs) if keys else all_lines.select(aggs)
 
 
-def _leavers(
-    staff: pl.DataFrame, leavers: pl.DataFrame, keys: list[str], census_date: date
-) -> pl.DataFrame:
+def _leavers(staff: pl.DataFrame, leavers: pl.DataFrame, keys: list[str], census_date: date) -> pl.DataFrame:
     period_start = census_date - timedelta(days=365)
     now = staff.select([*keys, "staff_key", "start_date"])
-    left = leavers.filter((pl.col("end_date") > pl.lit(period_start)) & (pl.col("end_date") <= pl.lit(census_date)))
+    left = leavers.filter(
+        (pl.col("end_date") > pl.lit(period_start)) & (pl.col("end_date") <= pl.lit(census_date))
+    )
     # A person who left one assignment but is still in post in the same group has not left the group.
     in_post_pairs = now.select([*keys, "staff_key"]).unique()
-    left_people = (
-        left.select([*keys, "staff_key", "start_date"])
-        .join(in_post_pairs, on=[*keys, "staff_key"], how="anti", nulls_equal=True)
+    left_people = left.select([*keys, "staff_key", "start_date"]).join(
+        in_post_pairs, on=[*keys, "staff_key"], how="anti", nulls_equal=True
     )
-    at_start_now = now.filter(pl.col("start_date") <= pl.lit(period_start)).select([*keys, "staff_key"]).unique()
-    at_start_left = left_people.filter(pl.col("start_date") <= pl.lit(period_start)).select([*keys, "staff_key"]).unique()
+    at_start_now = (
+        now.filter(pl.col("start_date") <= pl.lit(period_start)).select([*keys, "staff_key"]).unique()
+    )
+    at_start_left = (
+        left_people.filter(pl.col("start_date") <= pl.lit(period_start)).select([*keys, "staff_key"]).unique()
+    )
     at_start = pl.concat([at_start_now, at_start_left]).unique()
 
     def count(df: pl.DataFrame, name: str) -> pl.DataFrame:
         u = df.select([*keys, "staff_key"]).unique()
         return u.group_by(keys).agg(pl.len().alias(name)) if keys else u.select(pl.len().alias(name))
 
-    parts = [count(left_people, "leavers_12m"), count(at_start, "start_headcount"), count(at_start_now, "stayers")]
+    parts = [
+        count(left_people, "leavers_12m"),
+        count(at_start, "start_headcount"),
+        count(at_start_now, "stayers"),
+    ]
     if not keys:
         return pl.concat(parts, how="horizontal")
     out = parts[0]
@@ -164,18 +195,27 @@ def profile(
     leavers = with_dimensions(leavers)
     people = _people(staff, keys)
     fte = _fte_and_bands(staff, keys)
-    out = people.join(fte, on=keys, how="left", nulls_equal=True) if keys else pl.concat([people, fte], how="horizontal")
+    out = (
+        people.join(fte, on=keys, how="left", nulls_equal=True)
+        if keys
+        else pl.concat([people, fte], how="horizontal")
+    )
     if staff.height == 0:
         return []
     vac = _vacancies(staff, establishment, keys, by)
     if vac is not None:
-        out = (out.join(vac, on=keys, how="full", coalesce=True, nulls_equal=True) if keys
-               else pl.concat([out, vac], how="horizontal"))
+        out = (
+            out.join(vac, on=keys, how="full", coalesce=True, nulls_equal=True)
+            if keys
+            else pl.concat([out, vac], how="horizontal")
+        )
         out = out.with_columns(
             pl.col("headcount").fill_null(0),
             pl.col("fte").fill_null(0.0),
-            pl.when(pl.col("establishment_fte") > 0).then(pl.col("vacancy_fte") / pl.col("establishment_fte"))
-            .otherwise(None).alias("vacancy_rate"),
+            pl.when(pl.col("establishment_fte") > 0)
+            .then(pl.col("vacancy_fte") / pl.col("establishment_fte"))
+            .otherwise(None)
+            .alias("vacancy_rate"),
         )
     else:
         out = out.with_columns(
@@ -185,8 +225,11 @@ def profile(
         )
     if has_leaver_data:
         lv = _leavers(staff, leavers, keys, census_date)
-        out = (out.join(lv, on=keys, how="left", nulls_equal=True) if keys
-               else pl.concat([out, lv], how="horizontal"))
+        out = (
+            out.join(lv, on=keys, how="left", nulls_equal=True)
+            if keys
+            else pl.concat([out, lv], how="horizontal")
+        )
         out = out.with_columns(
             pl.col("leavers_12m").fill_null(0),
             pl.col("start_headcount").fill_null(0),
@@ -194,9 +237,12 @@ def profile(
         ).with_columns(
             pl.when((pl.col("start_headcount") + pl.col("headcount")) > 0)
             .then(pl.col("leavers_12m") / ((pl.col("start_headcount") + pl.col("headcount")) / 2))
-            .otherwise(None).alias("leaver_rate_12m"),
-            pl.when(pl.col("start_headcount") > 0).then(pl.col("stayers") / pl.col("start_headcount"))
-            .otherwise(None).alias("stability_index"),
+            .otherwise(None)
+            .alias("leaver_rate_12m"),
+            pl.when(pl.col("start_headcount") > 0)
+            .then(pl.col("stayers") / pl.col("start_headcount"))
+            .otherwise(None)
+            .alias("stability_index"),
         )
     else:
         out = out.with_columns(
@@ -206,20 +252,31 @@ def profile(
         )
     out = out.with_columns(pl.col("headcount").cast(pl.Int64))
     if keys:
-        out = out.sort(keys, nulls_last=True)
-    records = out.select([*keys, *METRICS, *BAND_KEYS]).to_dicts()
-    for r in records:
-        for d, col in zip(by, keys, strict=True):
-            if d != col:
-                r[d] = r.pop(col)
-        r_keys = {d: r.pop(d) for d in by}
-        r.update({})
-        ordered = {**r_keys, **r}
-        r.clear()
-        r.update(ordered)
+        out = out.sort([_order_expr(k) for k in keys], nulls_last=True)
+    records = []
+    for r in out.select([*keys, *METRICS, *BAND_KEYS]).to_dicts():
+        # Grouping keys first, named as the user named the dimensions.
+        record = {d: r.pop(col) for d, col in zip(by, keys, strict=True)}
+        record.update(r)
         if suppress_below:
-            suppress(r, suppress_below)
+            suppress(record, suppress_below)
+        records.append(record)
     return records
+
+
+def _order_expr(col: str) -> pl.Expr:
+    """Sort career levels, bands and age bands in their natural order, everything else alphabetically."""
+    orders: dict[str, list[str]] = {
+        "career_level": [
+            lv.id for lv in sorted(reference.career_levels().values(), key=lambda lv: (lv.trainee, lv.order))
+        ],
+        "afc_band": reference.bands(),
+        "age_band": [label for _, _, label in AGE_BANDS],
+    }
+    if col in orders:
+        rank = {v: i for i, v in enumerate(orders[col])}
+        return pl.col(col).replace_strict(rank, default=len(rank), return_dtype=pl.Int32)
+    return pl.col(col)
 
 
 def suppress(record: dict[str, Any], threshold: int) -> None:
