@@ -34,6 +34,7 @@ class _Cache:
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.making: dict[Any, threading.Lock] = {}
         self.lock = threading.Lock()
 
     def get(self, key: Any, make: Callable[[], T]) -> T:
@@ -41,11 +42,19 @@ class _Cache:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]  # type: ignore[no-any-return]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            key_lock = self.making.setdefault(key, threading.Lock())
+        # One thread computes a missing result while the others wait for it: without this, fifty users arriving
+        # together after an import would each read the whole census and compute the same profile.
+        with key_lock:
+            with self.lock:
+                if key in self.items:
+                    return self.items[key]  # type: ignore[no-any-return]
+            value = make()
+            with self.lock:
+                self.items[key] = value
+                self.making.pop(key, None)
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
         return value
 
     def clear(self) -> None:
@@ -57,12 +66,35 @@ _frames_cache = _Cache(size=4)
 _results_cache = _Cache(size=1024)
 
 
+_version_memo: dict[Any, tuple[float, tuple[Any, ...] | None]] = {}
+VERSION_TTL_SECONDS = 1.0
+
+
 def data_version(store: Store, census_date: date | None = None) -> tuple[Any, ...] | None:
-    """Identifies the census a request reads: one small query, cheap enough for every request."""
-    info = store.census_info(census_date)
-    if info is None:
-        return None
-    return (str(store.engine.url), info["id"], str(info["imported_at"]), info["census_date"])
+    """Identifies the census a request reads. A three-column query, remembered for a second: a page asks for it
+    several times, and fifty users at once would otherwise ask the database hundreds of times a second."""
+    import time
+
+    from sqlalchemy import select
+
+    from hcsworkforce.store import tables as t
+
+    memo_key = (str(store.engine.url), census_date)
+    now = time.monotonic()
+    hit = _version_memo.get(memo_key)
+    if hit is not None and now - hit[0] < VERSION_TTL_SECONDS:
+        return hit[1]
+    c = t.censuses.c
+    q = select(c.id, c.imported_at, c.census_date)
+    q = q.where(c.census_date == census_date) if census_date else q.order_by(c.census_date.desc())
+    with store.engine.connect() as conn:
+        row = conn.execute(q.limit(1)).first()
+    version = None
+    if row is not None:
+        cdate = row[2] if isinstance(row[2], date) else date.fromisoformat(str(row[2])[:10])
+        version = (str(store.engine.url), row[0], str(row[1]), cdate)
+    _version_memo[memo_key] = (now, version)
+    return version
 
 
 @dataclass
@@ -102,6 +134,7 @@ def scoped(df: pl.DataFrame, scope: Scope) -> pl.DataFrame:
 
 
 def clear_caches() -> None:
+    _version_memo.clear()
     _frames_cache.clear()
     _results_cache.clear()
 
