@@ -79,6 +79,7 @@ class ProjectionSummary:
     runs: int
     stats: dict[str, Array]
     gap_samples: Array | None = None  # (runs, groups) at one year, when asked for
+    total_stats: dict[str, Array] = field(default_factory=dict)  # all groups together: (years, 4)
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -164,7 +165,18 @@ def project(
         "gap_fte": summarise(dem_acc - fte_acc),
         "supply_headcount": summarise(hc_acc),
     }
-    summary = ProjectionSummary(start_year=start_year, by=list(by), groups=groups, runs=runs, stats=stats)
+    hc_tot, fte_tot, dem_tot = (
+        a.sum(axis=2, dtype=np.float64)[..., None] for a in (hc_acc, fte_acc, dem_acc)
+    )
+    total = {
+        "supply_fte": summarise(fte_tot)[:, 0],
+        "demand_fte": summarise(dem_tot)[:, 0],
+        "gap_fte": summarise(dem_tot - fte_tot)[:, 0],
+        "supply_headcount": summarise(hc_tot)[:, 0],
+    }
+    summary = ProjectionSummary(
+        start_year=start_year, by=list(by), groups=groups, runs=runs, stats=stats, total_stats=total
+    )
     if keep_gap_year is not None:
         summary.gap_samples = (dem_acc[keep_gap_year] - fte_acc[keep_gap_year]).astype(np.float64)
     return summary

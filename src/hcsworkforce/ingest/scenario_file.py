@@ -1,7 +1,9 @@
 """Read a projection scenario (YAML) into a validated Scenario, following ``extends:`` chains.
 
 ``extends: base.yaml`` (a path relative to the file that says it) loads the base first; this file's keys are
-then deep-merged over it: mappings merge key by key, anything else (numbers, text, lists) replaces. Every
+then deep-merged over it: mappings merge key by key; ``supply.training`` entries merge by (programme,
+specialism, region) and ``demand.developments`` by name, so an override names only what changes; anything
+else (numbers, text, other lists) replaces. Write ``commissions: 0`` to switch a base stream off. Every
 problem is reported at once, located by key path (``supply.training[0].completion_rate``) with its value.
 """
 
@@ -51,12 +53,50 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` over ``base``: mappings merge recursively; any other value replaces (lists included)."""
+def _training_key(item: Any) -> Any:
+    from hcsworkforce.reference import resolve_specialism, resolve_training_programme
+
+    if not isinstance(item, dict):
+        return id(item)
+    prog = str(item.get("programme", ""))
+    spec = str(item.get("specialism", ""))
+    return (resolve_training_programme(prog) or prog, resolve_specialism(spec)[0] or spec, item.get("region"))
+
+
+def _development_key(item: Any) -> Any:
+    return item.get("name") if isinstance(item, dict) else id(item)
+
+
+# Lists whose entries an override updates one by one, matched by these keys.
+KEYED_LISTS: dict[tuple[str, ...], Any] = {
+    ("supply", "training"): _training_key,
+    ("demand", "developments"): _development_key,
+}
+
+
+def _merge_keyed(base: list[Any], override: list[Any], key: Any) -> list[Any]:
+    out = [copy.deepcopy(b) for b in base]
+    index = {key(b): i for i, b in enumerate(out)}
+    for item in override:
+        k = key(item)
+        if k in index and isinstance(item, dict) and isinstance(out[index[k]], dict):
+            out[index[k]] = deep_merge(out[index[k]], item)
+        else:
+            index[k] = len(out)
+            out.append(copy.deepcopy(item))
+    return out
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any], _path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge recursively, keyed lists entry by entry (KEYED_LISTS);
+    any other value replaces."""
     out = copy.deepcopy(base)
     for k, v in override.items():
+        path = (*_path, k)
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
+            out[k] = deep_merge(out[k], v, path)
+        elif path in KEYED_LISTS and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_keyed(out[k], v, KEYED_LISTS[path])
         else:
             out[k] = copy.deepcopy(v)
     return out
