@@ -195,6 +195,19 @@ def run() -> list[dict[str, Any]]:
             ),
         }
     )
+    # Scarce supply: a small budget and release cap leave most posts empty, so every tier has real choices.
+    scarce = sc.model_copy(update={"training_budget_hours": 16, "max_release_share": 0.1})
+    fw = with_scenario(reference_framework(), scarce)
+    t0 = time.perf_counter()
+    plan = plan_deployment(staff, scarce, fw, competencies=comps)
+    out.append(
+        {
+            "name": "deploy: national surge with scarce supply (16 h budget, 10% release cap)",
+            "seconds": time.perf_counter() - t0,
+            "target_seconds": 10.0,
+            "notes": f"filled {plan.totals['filled']:,}/{plan.totals['posts']:,}; solve {plan.solver['seconds_solve']}s",
+        }
+    )
     best: dict[str, Any] | None = None
     for n_staff, n_posts, n_orgs in [
         (200, 20, 6),
