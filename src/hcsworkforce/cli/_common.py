@@ -10,6 +10,12 @@ from typing import Any
 import click
 import typer
 
+from rich.console import Console
+from rich.table import Table
+
+from hcsworkforce.errors import UserInputError
+from hcsworkforce.report import tabular
+
 try:  # typer 0.2x carries its own copy of click; its exceptions are not click's
     from typer._click import exceptions as _typer_click
 except ImportError:  # pragma: no cover - older typer uses click itself
@@ -18,11 +24,6 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 _CLICK_ERRORS: tuple[type[Exception], ...] = (click.ClickException,) + (
     (_typer_click.ClickException,) if _typer_click else ()
 )
-from rich.console import Console
-from rich.table import Table
-
-from hcsworkforce.errors import UserInputError
-from hcsworkforce.report import tabular
 
 err_console = Console(stderr=True)
 # Piped output (make demo, CI logs) has no terminal width: give tables room rather than 80 columns.
