@@ -18,7 +18,9 @@ CENSUS = dt.date(2025, 3, 31)
 QUIET_SUPPLY: dict[str, Any] = {
     "leaver_rate": 0.0,
     "retirement": {"probability_by_age": {16: 0.0}},
-    "progression": {"rate_per_year": {"assistant": 0, "associate": 0, "practitioner": 0, "clinical_scientist": 0}},
+    "progression": {
+        "rate_per_year": {"assistant": 0, "associate": 0, "practitioner": 0, "clinical_scientist": 0}
+    },
     "international_recruits": {"rate_per_year": 0.0},
     "returners": {"rate_per_year": 0.0},
 }

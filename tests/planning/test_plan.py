@@ -15,8 +15,17 @@ def establishment(rows: list[tuple[str, str, float]]):  # type: ignore[no-untype
     import polars as pl
 
     return pl.DataFrame(
-        [{"census_date": CENSUS, "organisation_code": "RGT", "specialism_id": s, "career_level": lv,
-          "afc_band": None, "funded_fte": f} for s, lv, f in rows],
+        [
+            {
+                "census_date": CENSUS,
+                "organisation_code": "RGT",
+                "specialism_id": s,
+                "career_level": lv,
+                "afc_band": None,
+                "funded_fte": f,
+            }
+            for s, lv, f in rows
+        ],
         schema=ESTABLISHMENT_SCHEMA,
     )
 
@@ -27,8 +36,13 @@ def _case(leaver_rate: float, capacity: float, target_year: int = 2030):  # type
         supply={"leaver_rate": leaver_rate},
         commissioning={
             "target_year": target_year,
-            "programmes": {"stp": {"cost_per_place_gbp": 100_000, "capacity_per_year": capacity,
-                                   "specialisms": ["genomics"]}},
+            "programmes": {
+                "stp": {
+                    "cost_per_place_gbp": 100_000,
+                    "capacity_per_year": capacity,
+                    "specialisms": ["genomics"],
+                }
+            },
         },
     )
     est = establishment([("genomics", "clinical_scientist", 18.0)])
@@ -38,8 +52,9 @@ def _case(leaver_rate: float, capacity: float, target_year: int = 2030):  # type
 def test_gap_is_demand_minus_supply() -> None:
     staff = staff_frame(many(10, specialism_id="genomics", career_level="clinical_scientist", age=30))
     sc = scenario(demand={"growth": 0.1})
-    p = project_scenario(sc, staff, establishment=establishment([("genomics", "clinical_scientist", 12.0)]),
-                         by=["specialism"])
+    p = project_scenario(
+        sc, staff, establishment=establishment([("genomics", "clinical_scientist", 12.0)]), by=["specialism"]
+    )
     rows = [r for r in p.summary.rows() if r["specialism"] == "genomics"]
     assert rows[0]["demand_fte"]["mean"] == pytest.approx(12.0)
     assert rows[0]["gap_fte"]["p50"] == pytest.approx(2.0)
@@ -49,9 +64,20 @@ def test_gap_is_demand_minus_supply() -> None:
 
 def test_development_adds_fte_from_its_year_ramped() -> None:
     staff = staff_frame(many(10, specialism_id="genomics", career_level="clinical_scientist", age=30))
-    sc = scenario(demand={"developments": [{"name": "CDC", "specialism": "genomics", "fte": 6,
-                                             "from_year": 2026, "ramp_years": 3,
-                                             "career_level": "clinical_scientist"}]})
+    sc = scenario(
+        demand={
+            "developments": [
+                {
+                    "name": "CDC",
+                    "specialism": "genomics",
+                    "fte": 6,
+                    "from_year": 2026,
+                    "ramp_years": 3,
+                    "career_level": "clinical_scientist",
+                }
+            ]
+        }
+    )
     p = project_scenario(sc, staff, by=["specialism"])
     demand = [r["demand_fte"]["mean"] for r in p.summary.rows() if r["specialism"] == "genomics"]
     assert demand == pytest.approx([10, 12, 14, 16, 16, 16])
@@ -97,8 +123,12 @@ def test_target_too_soon_for_any_programme() -> None:
 
 def test_percentile_is_used() -> None:
     staff = staff_frame(many(100, specialism_id="genomics", career_level="clinical_scientist", age=30))
-    sc = scenario(runs=500, uncertainty={"leaver_rate_sd": 0.03}, supply={"leaver_rate": 0.1},
-                  commissioning={"programmes": {"stp": {"capacity_per_year": 1000}}})
+    sc = scenario(
+        runs=500,
+        uncertainty={"leaver_rate_sd": 0.03},
+        supply={"leaver_rate": 0.1},
+        commissioning={"programmes": {"stp": {"capacity_per_year": 1000}}},
+    )
     est = establishment([("genomics", "clinical_scientist", 100.0)])
     _p, p50 = commission_scenario(sc, staff, establishment=est, percentile=50)
     _p, p90 = commission_scenario(sc, staff, establishment=est, percentile=90)

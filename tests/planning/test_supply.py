@@ -17,8 +17,8 @@ from hcsworkforce.analytics.supply import (
     N_Z,
     SupplyInputs,
     age_one_year,
-    completion_step,
     compile_supply,
+    completion_step,
     entry_age_distribution,
     ledger_balance,
     project_supply,
@@ -31,7 +31,9 @@ CS = LEVEL_INDEX["clinical_scientist"]
 
 
 def test_constant_stock_with_no_flows(genomics_index: int) -> None:
-    staff = staff_frame(many(40, specialism_id="genomics", career_level="clinical_scientist", age=30, fte=0.8))
+    staff = staff_frame(
+        many(40, specialism_id="genomics", career_level="clinical_scientist", age=30, fte=0.8)
+    )
     c = compile_supply(staff, scenario())
     r = project_supply(c.inputs)
     assert r.headcount[:, 0, genomics_index, CS] == pytest.approx([40.0] * 6)
@@ -73,17 +75,39 @@ def test_training_completers_arrive_in_year_commissioned_plus_duration(genomics_
 
 
 def test_fractional_duration_counts_from_the_next_whole_year(genomics_index: int) -> None:
-    sc = scenario(supply={"training": [{"programme": "etp", "specialism": "genomics", "commissions": {2025: 10},
-                                         "completion_rate": 1.0}]})
+    sc = scenario(
+        supply={
+            "training": [
+                {
+                    "programme": "etp",
+                    "specialism": "genomics",
+                    "commissions": {2025: 10},
+                    "completion_rate": 1.0,
+                }
+            ]
+        }
+    )
     r = project_supply(compile_supply(staff_frame([]), sc).inputs)
-    assert r.headcount[:, 0, genomics_index, LEVEL_INDEX["practitioner"]] == pytest.approx([0, 0, 10, 10, 10, 10])
+    assert r.headcount[:, 0, genomics_index, LEVEL_INDEX["practitioner"]] == pytest.approx(
+        [0, 0, 10, 10, 10, 10]
+    )
 
 
 def test_census_trainees_complete_on_their_dates(genomics_index: int) -> None:
-    rows = many(10, specialism_id="genomics", career_level="trainee_clinical_scientist", age=26,
-                expected_completion=CENSUS + dt.timedelta(days=200))
-    rows += many(10, specialism_id="genomics", career_level="trainee_clinical_scientist", age=27,
-                 expected_completion=CENSUS + dt.timedelta(days=600))
+    rows = many(
+        10,
+        specialism_id="genomics",
+        career_level="trainee_clinical_scientist",
+        age=26,
+        expected_completion=CENSUS + dt.timedelta(days=200),
+    )
+    rows += many(
+        10,
+        specialism_id="genomics",
+        career_level="trainee_clinical_scientist",
+        age=27,
+        expected_completion=CENSUS + dt.timedelta(days=600),
+    )
     r = project_supply(compile_supply(staff_frame(rows), scenario()).inputs)
     cs = r.headcount[:, 0, genomics_index, CS]
     tr = r.headcount[:, 0, genomics_index, LEVEL_INDEX["trainee_clinical_scientist"]]
@@ -141,12 +165,19 @@ def random_inputs(draw: st.DrawFn) -> tuple[SupplyInputs, np.ndarray]:
     units = draw(st.integers(1, 3))
     rng = np.random.default_rng(draw(st.integers(0, 10_000)))
     horizon = draw(st.integers(1, 6))
-    hc = rng.integers(0, 5, (units, N_LEVELS, N_AGES)).astype(float) * (rng.random((units, N_LEVELS, N_AGES)) < 0.2)
+    hc = rng.integers(0, 5, (units, N_LEVELS, N_AGES)).astype(float) * (
+        rng.random((units, N_LEVELS, N_AGES)) < 0.2
+    )
     hazard = rng.random((horizon, units, 3, N_AGES)) * (rng.random((horizon, units, 3, N_AGES)) < 0.3)
     from hcsworkforce.analytics.supply import TrainingGroup
 
-    group = TrainingGroup(exit_level=int(rng.integers(0, 5)), programme="stp", completion_rate=0.8,
-                          completion_rate_sd=0.05, expected_places=rng.random((horizon, units, N_AGES)))
+    group = TrainingGroup(
+        exit_level=int(rng.integers(0, 5)),
+        programme="stp",
+        completion_rate=0.8,
+        completion_rate_sd=0.05,
+        expected_places=rng.random((horizon, units, N_AGES)),
+    )
     inputs = SupplyInputs(
         units=tuple((f"u{i}", None) for i in range(units)),
         start_year=2025,
@@ -203,8 +234,14 @@ def test_monte_carlo_mean_within_one_percent_of_expected() -> None:
         supply={
             "leaver_rate": 0.08,
             "retirement": {},
-            "training": [{"programme": "stp", "specialism": "genomics", "commissions": 10,
-                          "completion_rate": {"value": 0.85, "sd": 0.05}}],
+            "training": [
+                {
+                    "programme": "stp",
+                    "specialism": "genomics",
+                    "commissions": 10,
+                    "completion_rate": {"value": 0.85, "sd": 0.05},
+                }
+            ],
         },
         demand={"growth": 0.02},
     )
