@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 import typer
-
 from rich.console import Console
 from rich.table import Table
 
