@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             fmt,
             out,
             title=title,
-            sections=deploy_report.sections(plan),
+            sections=deploy_report.sections(plan, summary_first=fmt != "csv"),
             json_payload=deploy_report.json_payload(plan, loaded.scenario.name),
             notes=deploy_report.notes(plan),
             table_columns=deploy_report.table_columns(),

@@ -54,14 +54,62 @@ def _flat(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: "; ".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in records]
 
 
-def sections(plan: DeploymentPlan) -> list[tuple[str, Sequence[dict[str, Any]]]]:
-    totals = [{"measure": k, "value": v} for k, v in plan.totals.items()]
+def by_role(plan: DeploymentPlan) -> list[dict[str, Any]]:
+    """Posts, filled and uncovered per surge role: the first thing an incident team asks."""
+    roles: dict[str, dict[str, Any]] = {}
+    for a in plan.assignments:
+        r = roles.setdefault(
+            a["role"],
+            {
+                "role": a["role"],
+                "filled": 0,
+                "uncovered": 0,
+                "training_hours": 0.0,
+                "moves_between_organisations": 0,
+            },
+        )
+        r["filled"] += 1
+        r["training_hours"] += float(a.get("training_hours") or 0)
+        r["moves_between_organisations"] += 1 if a.get("moves_organisation") else 0
+    for u in plan.uncovered:
+        r = roles.setdefault(
+            u["role"],
+            {
+                "role": u["role"],
+                "filled": 0,
+                "uncovered": 0,
+                "training_hours": 0.0,
+                "moves_between_organisations": 0,
+            },
+        )
+        r["uncovered"] += int(u["unfilled"])
+    for r in roles.values():
+        r["posts"] = r["filled"] + r["uncovered"]
     return [
+        {
+            k: r[k]
+            for k in ("role", "posts", "filled", "uncovered", "training_hours", "moves_between_organisations")
+        }
+        for r in sorted(roles.values(), key=lambda r: r["role"])
+    ]
+
+
+def sections(
+    plan: DeploymentPlan, *, summary_first: bool = False
+) -> list[tuple[str, Sequence[dict[str, Any]]]]:
+    """CSV takes the first section, so machines get the assignments; people get the summary first."""
+    totals = [{"measure": k, "value": v} for k, v in plan.totals.items()]
+    detail: list[tuple[str, Sequence[dict[str, Any]]]] = [
         ("Assignments", _flat(plan.assignments)),
         ("Posts left uncovered", plan.uncovered),
         ("Essential-service floors", plan.floors),
-        ("Totals", totals),
     ]
+    summary: list[tuple[str, Sequence[dict[str, Any]]]] = [("Totals", totals)]
+    if plan.mode != "backup":
+        summary.append(("Posts by role", by_role(plan)))
+    if summary_first:
+        return [*summary, *reversed(detail)]
+    return [*detail, *summary]
 
 
 def table_columns() -> dict[str, list[str]]:
