@@ -119,3 +119,32 @@ def test_installed_command_exits_2_without_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([str(HCS), "deploy", str(bad)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "floors[0].min_share" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_table_summary_by_role_adds_up_to_the_totals(app: typer.Typer, db: str) -> None:
+    from hcsworkforce.report import deploy_report
+
+    result = invoke(app, EXAMPLES / "covid19_like.yaml", "--db", db, "--format", "json")
+    payload = json.loads(result.stdout)
+
+    class Plan:  # the report needs only these attributes of a DeploymentPlan
+        mode = payload["mode"]
+        assignments = payload["assignments"]
+        uncovered = payload["uncovered"]
+        floors = payload["floors"]
+        totals = payload["totals"]
+
+    rows = deploy_report.by_role(Plan())  # type: ignore[arg-type]
+    assert payload["totals"]["posts"] > 0 and rows
+    assert sum(r["posts"] for r in rows) == payload["totals"]["posts"]
+    assert sum(r["filled"] for r in rows) == payload["totals"]["filled"]
+    assert (
+        sum(r["moves_between_organisations"] for r in rows)
+        == payload["totals"]["moves_between_organisations"]
+    )
+    table = invoke(app, EXAMPLES / "covid19_like.yaml", "--db", db, "--format", "table").stdout
+    assert table.index("Totals") < table.index("Posts by role") < table.index("Assignments")
+    csv_head = invoke(app, EXAMPLES / "covid19_like.yaml", "--db", db, "--format", "csv").stdout.splitlines()[
+        0
+    ]
+    assert csv_head.startswith("staff_id")
