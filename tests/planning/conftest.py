@@ -23,6 +23,7 @@ QUIET_SUPPLY: dict[str, Any] = {
     },
     "international_recruits": {"rate_per_year": 0.0},
     "returners": {"rate_per_year": 0.0},
+    "domestic_recruits": {"rate_per_year": 0.0},
 }
 
 

@@ -193,8 +193,8 @@ def random_inputs(draw: st.DrawFn) -> tuple[SupplyInputs, np.ndarray]:
         trainee_hazard=hazard,
         trainee_completion_rate=np.array([0.7, 0.8, 0.9]),
         training=(group,),
-        recruit_rate=rng.random((2, 5)) * 0.05,
-        recruit_age=np.stack([np.stack([entry_age_distribution(30, 5)] * 5)] * 2),
+        recruit_rate=rng.random((3, 5)) * 0.05,
+        recruit_age=np.stack([np.stack([entry_age_distribution(30, 5)] * 5)] * 3),
     )
     runs = draw(st.integers(1, 4))
     return inputs, standard_draws(runs, draw(st.integers(0, 99)))

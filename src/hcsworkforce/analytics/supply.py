@@ -7,7 +7,8 @@ specialism, or a specialism within a region when results are wanted by region. E
 2. progression up one qualified level; census trainees completing on their expected dates (times the
    programme completion rate; the rest leave as non-completers);
 3. joiners: training completers (commissions of year t+1-duration x completion rate), international
-   recruits and returners (each a share of the cell's stock at year t), at their entry-age distributions;
+   recruits, returners and other domestic recruits (each a share of the cell's stock at year t), at their
+   entry-age distributions;
 4. everyone ages one year (joiners are placed at the age they have when first counted).
 
 Leavers and progression act on (unit, level) and retirement and ageing on age alone, so the two kinds of
@@ -63,7 +64,9 @@ PROGRAMMES = (
     "etp",
     "equivalence",
 )
-RECRUIT_SOURCES = ("international_recruits", "returners")
+# Joiners other than completers of commissioned programmes. Domestic recruits are direct hires from the
+# labour market (graduates of non-commissioned degrees, support staff): most HCS joiners come this way.
+RECRUIT_SOURCES = ("international_recruits", "returners", "domestic_recruits")
 
 FLOW_NAMES = (
     "leavers",
@@ -75,6 +78,7 @@ FLOW_NAMES = (
     "training_completers",  # completers of commissions made in the projection
     "international_recruits",
     "returners",
+    "domestic_recruits",
 )
 OUTFLOWS = ("leavers", "retirements", "progression_out", "training_exit")
 INFLOWS = (
@@ -83,6 +87,7 @@ INFLOWS = (
     "training_completers",
     "international_recruits",
     "returners",
+    "domestic_recruits",
 )
 
 
@@ -138,9 +143,11 @@ class SupplyInputs:
     trainee_completion_rate: Array = field(default_factory=lambda: np.ones(3))
     trainee_completion_rate_sd: Array = field(default_factory=lambda: np.zeros(3))
     training: tuple[TrainingGroup, ...] = ()
-    recruit_rate: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED)))  # (sources, levels)
-    recruit_rate_sd: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED)))
-    recruit_age: Array = field(default_factory=lambda: np.zeros((2, N_QUALIFIED, N_AGES)))
+    recruit_rate: Array = field(
+        default_factory=lambda: np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED))
+    )  # (sources, levels)
+    recruit_rate_sd: Array = field(default_factory=lambda: np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED)))
+    recruit_age: Array = field(default_factory=lambda: np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED, N_AGES)))
 
     @property
     def n_units(self) -> int:
@@ -264,7 +271,7 @@ def add_training_completers(stock: Array, level: int, places: Array, completion_
 
 
 def add_recruits(stock: Array, headcount: Array, rate: Array, age_distribution: Array) -> Array:
-    """Add international recruits and returners: rate (runs, sources, 5) x the cell's headcount at year t
+    """Add recruits (international, returners, domestic): rate (runs, sources, 5) x the cell's headcount at year t
     (runs, levels, units), placed by age_distribution (sources, 5, ages). Returns joiners (runs, sources, 5, units).
     """
     joiners = rate[..., None] * headcount[:, None, :N_QUALIFIED]
@@ -404,8 +411,8 @@ def project_block(
             step["training_completers"][:, level] += add_training_completers(stock, level, places[t], cr)
         if any_recruits:
             joiners = add_recruits(stock, headcount, params.recruit_rate, recruit_age)
-            step["international_recruits"][:, :N_QUALIFIED] = joiners[:, 0]
-            step["returners"][:, :N_QUALIFIED] = joiners[:, 1]
+            for si, name in enumerate(RECRUIT_SOURCES):
+                step[name][:, :N_QUALIFIED] = joiners[:, si]
 
         headcount = survivors.copy()
         for name in OUTFLOWS[2:]:
@@ -584,7 +591,11 @@ def reference_programmes() -> dict[str, ProgrammeDefaults]:
 def reference_recruitment() -> dict[tuple[str, str], tuple[RateDefault, float, float]]:
     from hcsworkforce.reference import read_table
 
-    names = {"international": "international_recruits", "returners": "returners"}
+    names = {
+        "international": "international_recruits",
+        "returners": "returners",
+        "domestic": "domestic_recruits",
+    }
     return {
         (names[r["source_type"]], r["career_level"]): (
             RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd")),
@@ -855,11 +866,11 @@ def compile_supply(
 
     groups = training_groups(sc, units, hc, ref_prog_defaults, notes, assumptions)
 
-    # International recruits and returners.
+    # International recruits, returners and domestic recruits.
     ref_rec = reference_recruitment()
-    recruit_rate = np.zeros((2, N_QUALIFIED))
-    recruit_sd = np.zeros((2, N_QUALIFIED))
-    recruit_age = np.zeros((2, N_QUALIFIED, N_AGES))
+    recruit_rate = np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED))
+    recruit_sd = np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED))
+    recruit_age = np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED, N_AGES))
     for si, name in enumerate(RECRUIT_SOURCES):
         spec = getattr(sc.supply, name)
         for li, lv in enumerate(QUALIFIED_LEVELS):

@@ -257,6 +257,7 @@ class Supply(_Strict):
     training: list[TrainingStream] = Field(default_factory=list)
     international_recruits: Recruitment = Field(default_factory=Recruitment)
     returners: Recruitment = Field(default_factory=Recruitment)
+    domestic_recruits: Recruitment = Field(default_factory=Recruitment)
 
 
 class Development(_Strict):
