@@ -90,7 +90,10 @@ def _time(fn: Any, repeat: int = 3) -> float:
 def run() -> list[dict[str, Any]]:
     staff = synthetic_staff()
     records = []
-    for runs, by, target, repeat in ((RUNS, ["specialism"], 5.0, 1), (1, ["specialism", "career_level"], 0.05, 5)):
+    for runs, by, target, repeat in (
+        (RUNS, ["specialism"], 5.0, 1),
+        (1, ["specialism", "career_level"], 0.05, 5),
+    ):
         sc = _scenario(runs)
         cs = compile_supply(staff, sc)
         cd = compile_demand(sc, cs.inputs.units, cs.inputs.headcount, cs.inputs.fte_per_head)
