@@ -46,7 +46,7 @@ def test_build_trend_charts_each_group_and_suppresses_small_groups() -> None:
         rebase_at=[],
         screen=True,
         suppress_below=5,
-    )
+    ).to_dict()
     rgt, zzz = payload["series"]
     assert rgt["organisation"] == "RGT"
     assert rgt["points"][0]["mean"] == pytest.approx(11.0)
@@ -99,7 +99,7 @@ def test_trend_period_and_bad_input(three_censuses: str, capsys: pytest.CaptureF
     assert len(out.splitlines()) == 3  # header + 2 censuses
     for args, message in [
         (["trend", "sparkle"], "not one of"),
-        (["trend", "absence_rate"], "absence"),
+        (["trend", "absence_rate"], "import-absence"),
         (["trend", "fte", "--from", "2030-01-01"], "no census in the period"),
         (["trend", "fte", "--rebase", "31/01/2024"], "not a date"),
         (["trend", "fte", "--improvement", "up"], "--improvement"),
@@ -149,5 +149,5 @@ def test_benchmark_peer_list_must_name_loaded_organisations() -> None:
     ok = build_benchmark(
         rows, "share_55_plus", peers="rgt,ral", census_date=date(2024, 3, 31), suppress_below=0
     )
-    assert ok["peers"] == ["RGT", "RAL"]
-    assert ok["funnels"][0]["pooled_rate"] == pytest.approx(4 / 30)
+    assert ok.peers == ["RGT", "RAL"]
+    assert ok.funnels[0]["pooled_rate"] == pytest.approx(4 / 30)

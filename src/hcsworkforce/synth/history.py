@@ -237,6 +237,21 @@ class SynthHistory:
             "end": np.zeros(0, np.int64),
         }
         ep_reason = np.zeros(0, dtype=object)
+        if self.with_absences:
+            # Three months of absence before the first census, so its month has the long absences already
+            # running that any real month has.
+            for k in (3, 2, 1):
+                before = month_ends(self.census_dates[0], k + 1)[0]
+                lo_day = _days(before.replace(day=1))
+                p_new, s_new, e_new, r_new = self._new_absences(
+                    people, rng, -k, lo_day, _days(before) - lo_day + 1
+                )
+                episodes = {
+                    "person": np.concatenate([episodes["person"], p_new]),
+                    "start": np.concatenate([episodes["start"], s_new]),
+                    "end": np.concatenate([episodes["end"], e_new]),
+                }
+                ep_reason = np.concatenate([ep_reason, r_new])
         for m, census in enumerate(self.census_dates):
             first_day = _days(census.replace(day=1))
             last_day = _days(census)
@@ -521,7 +536,11 @@ class SynthHistory:
         second = base.filter(pl.Series(p.second[idx])).with_columns(
             pl.lit("2").alias("Assignment Number"), pl.lit(0.2).alias("Contracted WTE")
         )
-        return pl.concat([base, second]).sort("Employee Number", "Assignment Number")
+        # Rows in no particular order, as extracts often come. (Sorted by staff number, the first hundred rows
+        # of a later month can all lack an expected completion date, which trips the store's type inference:
+        # a bug reported against store.Store._read, which reads with polars' default infer_schema_length.)
+        rows = pl.concat([base, second])
+        return rows.sample(fraction=1.0, shuffle=True, seed=(self.seed * 7919 + today) % 2**32)
 
 
 def synthesise_months(

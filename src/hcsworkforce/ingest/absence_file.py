@@ -1,0 +1,229 @@
+"""Read and validate a sickness absence extract (staff_id, assignment_id, absence_start, absence_end, reason)
+against the census it belongs to, then load it; nothing is written unless the whole file is valid.
+
+Checks run over the whole file at once and every problem is reported (capped, with the total), located as a
+spreadsheet shows it: the file's own checks (dates that do not parse, empty staff ids) here, and the checks
+against the census's staff (unknown staff or assignment, absence outside the assignment's time in post,
+overlapping absences) in ``analytics.absence.validate_absences``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from hcsworkforce.analytics.absence import validate_absences
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.extract import (
+    DATE_EXPECTED,
+    EXTRACT_ALIASES,
+    MAX_PROBLEMS_LISTED,
+    Problems,
+    map_columns,
+    parse_dates,
+)
+from hcsworkforce.ingest.pseudonymise import load_key, pseudonymise
+from hcsworkforce.ingest.reader import ROW_COL, RawTable, read_table
+
+ABSENCE_ALIASES: dict[str, tuple[str, ...]] = {
+    "staff_id": EXTRACT_ALIASES["staff_id"],
+    "assignment_id": EXTRACT_ALIASES["assignment_id"],
+    "absence_start": (
+        "absence_start",
+        "absence_start_date",
+        "start_date",
+        "first_day_of_absence",
+        "first_day_absent",
+        "date_from",
+        "from",
+        "start",
+    ),
+    "absence_end": (
+        "absence_end",
+        "absence_end_date",
+        "end_date",
+        "last_day_of_absence",
+        "last_day_absent",
+        "date_to",
+        "to",
+        "end",
+    ),
+    "reason": ("reason", "absence_reason", "sickness_reason", "sickness_absence_reason", "absence_type"),
+}
+REQUIRED = ("staff_id", "absence_start")
+
+
+@dataclass
+class AbsenceImport:
+    census_date: date
+    file: str
+    episodes: int
+    staff_absent: int
+    replaced: bool
+
+
+def _blank_to_null(f: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    f = f.with_columns(pl.col(c).str.strip_chars() for c in cols)
+    return f.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in cols)
+
+
+def census_assignments(store: Any, census_date: date) -> pl.DataFrame:
+    """Everyone in the census (in post, and leavers of its 12 months), one row per assignment, as the absence
+    checks and the absence rate want them."""
+    cols = ["staff_key", "assignment_key", "organisation_code", "start_date", "end_date"]
+    staff: pl.DataFrame = store.staff(census_date).with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
+    leavers: pl.DataFrame = store.leavers(census_date)
+    return pl.concat([staff.select(cols), leavers.select(cols)])
+
+
+def validate_absence_file(raw: RawTable, assignments: pl.DataFrame, key: bytes | None = None) -> pl.DataFrame:
+    """Every problem in the file at once (UserInputError), or the episodes with pseudonymised keys."""
+    problems = Problems(raw.file)
+    cols = map_columns(raw, ABSENCE_ALIASES, problems)
+    for c in REQUIRED:
+        if c not in cols:
+            problems.add(
+                Problem(
+                    f"required column {c} is missing",
+                    file=raw.file,
+                    row=1,
+                    column=c,
+                    expected=f"a header such as {', '.join(repr(a) for a in ABSENCE_ALIASES[c][:3])}; "
+                    f"found {', '.join(repr(h) for h in raw.headers[:12])}",
+                )
+            )
+    problems.raise_if_any()
+    f = raw.frame.select(ROW_COL, *(pl.col(h).alias(c) for c, h in cols.items()))
+    data_cols = [c for c in f.columns if c != ROW_COL]
+    f = _blank_to_null(f, data_cols)
+    f = f.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in data_cols))
+    for c in ABSENCE_ALIASES:
+        if c not in f.columns:
+            f = f.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    if f.height == 0:
+        raise UserInputError(
+            Problem("the file has a header but no data rows", file=raw.file, expected="one row per absence")
+        )
+    label = {c: cols.get(c, c) for c in ABSENCE_ALIASES}
+    f = f.with_columns(
+        pl.coalesce(pl.col("assignment_id"), pl.col("staff_id")).alias("assignment_id"),
+        parse_dates(f, "absence_start").alias("absence_start_d"),
+        parse_dates(f, "absence_end").alias("absence_end_d"),
+    )
+    reported: set[tuple[int, str]] = set()
+
+    def bad(mask: pl.Expr, col: str, message: str, expected: str) -> None:
+        rows = f.filter(mask).select(ROW_COL, pl.col(col).alias("value"))
+        problems.add_rows(rows, label[col], message, expected)
+        reported.update((int(r), col) for r in rows[ROW_COL].to_list())
+
+    bad(pl.col("staff_id").is_null(), "staff_id", "staff_id is empty", "the employee number")
+    bad(pl.col("absence_start").is_null(), "absence_start", "absence_start is empty", "a date")
+    bad(
+        pl.col("absence_start").is_not_null() & pl.col("absence_start_d").is_null(),
+        "absence_start",
+        "is not a date",
+        DATE_EXPECTED,
+    )
+    bad(
+        pl.col("absence_end").is_not_null() & pl.col("absence_end_d").is_null(),
+        "absence_end",
+        "is not a date",
+        DATE_EXPECTED + ", or blank while the absence goes on",
+    )
+
+    # The census checks see the rows that have a staff id, in file order; their problems are mapped back to
+    # the file's own row numbers (blank lines were dropped above).
+    known = f.filter(pl.col("staff_id").is_not_null())
+    key = load_key() if key is None else key
+    ids = known["staff_id"].unique().to_list()
+    staff_map = dict(zip(ids, pseudonymise(ids, key), strict=True))
+    pairs = known.select(
+        pl.concat_str(pl.col("staff_id"), pl.lit("\x1f"), pl.col("assignment_id")).alias("p")
+    )["p"]
+    uniq = pairs.unique().to_list()
+    pair_map = dict(zip(uniq, pseudonymise(uniq, key), strict=True))
+    episodes = known.select(
+        pl.col("staff_id").replace_strict(staff_map, return_dtype=pl.String).alias("staff_key"),
+        pairs.replace_strict(pair_map, return_dtype=pl.String).alias("assignment_key"),
+        pl.col("absence_start_d").alias("absence_start"),
+        pl.col("absence_end_d").alias("absence_end"),
+        pl.col("reason"),
+        pl.col("staff_id"),
+        pl.col("assignment_id"),
+        pl.col(ROW_COL),
+    )
+    rows = episodes[ROW_COL].to_list()
+
+    def file_row(k: int) -> int:
+        return int(rows[k - 2]) if 2 <= k < len(rows) + 2 else k
+
+    def remap(text: str) -> str:
+        return re.sub(r"row ([\d,]+)", lambda m: f"row {file_row(int(m.group(1).replace(',', ''))):,}", text)
+
+    for p in validate_absences(episodes.drop(ROW_COL), assignments, file=raw.file):
+        row = file_row(p.row) if p.row is not None else None
+        if row is not None and p.column is not None and (row, p.column) in reported:
+            continue  # already said more precisely (a date that does not parse)
+        column = label.get(p.column, p.column) if p.column else None
+        problems.add(replace(p, row=row, column=column, message=remap(p.message)))
+    problems.raise_if_any()
+    return episodes.drop(ROW_COL, "staff_id", "assignment_id")
+
+
+def import_absences(
+    path: Path, store: Any, *, census_date: date, display_name: str | None = None
+) -> AbsenceImport:
+    """Validate an absence extract completely against the census dated census_date, then load it in one
+    transaction (replacing any absence extract loaded for that census). On any problem nothing is written
+    but a 'rejected' line in the import log."""
+    from hcsworkforce.store.tables_absence import absence_census_dates, replace_absences
+
+    name = display_name or path.name
+    if not store.is_initialised() or census_date not in store.census_dates():
+        dates = ", ".join(d.isoformat() for d in store.census_dates()) if store.is_initialised() else ""
+        raise UserInputError(
+            Problem(
+                f"no census dated {census_date.isoformat()} is loaded, so the absences cannot be checked "
+                "against its staff",
+                file=name,
+                expected=f"the date of a loaded census ({dates or 'none loaded yet: run `hcs import` first'})",
+            )
+        )
+    with store.engine.connect() as conn:
+        if not store.engine.dialect.has_table(conn, "absences"):
+            store.migrate()  # the absences table arrives with a migration of its own
+    assignments = census_assignments(store, census_date)
+    try:
+        raw = read_table(path, name)
+        episodes = validate_absence_file(raw, assignments)
+    except UserInputError as e:
+        store.log_rejected_import(
+            name, None, e.total, {"kind": "absence", "problems": [p.to_dict() for p in e.problems[:50]]}
+        )
+        raise
+    org = assignments.select("assignment_key", "organisation_code").unique("assignment_key")
+    episodes = episodes.join(org, on="assignment_key", how="left")
+    replaced = census_date in absence_census_dates(store)
+    replace_absences(store, census_date, episodes, name)
+    return AbsenceImport(
+        census_date=census_date,
+        file=name,
+        episodes=episodes.height,
+        staff_absent=episodes["staff_key"].n_unique(),
+        replaced=replaced,
+    )
+
+
+__all__ = [
+    "ABSENCE_ALIASES",
+    "MAX_PROBLEMS_LISTED",
+    "AbsenceImport",
+    "import_absences",
+    "validate_absence_file",
+]

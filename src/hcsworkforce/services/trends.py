@@ -1,0 +1,795 @@
+"""Trends, benchmarks and absence as services: one typed result each, for the CLI, the board pack and pages.
+
+`run_trend` charts a metric over every loaded census with SPC (Making Data Count); `run_benchmark` sets each
+organisation's rate on a funnel plot against its peers; `absence_history` gives the monthly sickness absence
+rate from the absence extracts loaded against censuses. Rules and JSON shapes: docs/trends.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import polars as pl
+
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model.frames import DIMENSION_COLUMNS, LEAVER_SCHEMA
+from hcsworkforce.model.scope import NATIONAL, Scope
+
+# Metric -> (improvement direction by default, what it is). Rates are proportions (0-1) in JSON.
+METRICS: dict[str, tuple[str, str]] = {
+    "headcount": ("increase", "people in post"),
+    "fte": ("increase", "full-time equivalent in post"),
+    "vacancy_rate": ("decrease", "vacant FTE / funded FTE"),
+    "leaver_rate_12m": ("decrease", "leavers in the 12 months to the census / mean headcount"),
+    "absence_rate": ("decrease", "FTE days lost to sickness / FTE days available, in the census month"),
+    "share_55_plus": ("decrease", "share of people aged 55 or over (retirement risk)"),
+}
+RATE_METRICS = ("vacancy_rate", "leaver_rate_12m", "absence_rate", "share_55_plus")
+# Names people type for the metrics.
+METRIC_ALIASES = {
+    "leaver_rate": "leaver_rate_12m",
+    "leavers": "leaver_rate_12m",
+    "turnover": "leaver_rate_12m",
+    "vacancies": "vacancy_rate",
+    "absence": "absence_rate",
+    "sickness": "absence_rate",
+    "over_55": "share_55_plus",
+}
+CURVE_POINTS = 60
+
+
+def read_frame(store: Any, table: str, census_date: date, scope: Scope | None = None) -> pl.DataFrame:
+    """store.staff / leavers / establishment, read so that a known store bug cannot stop a trend.
+
+    Store._read builds its frame with polars' default type inference over the first 100 rows, so a read whose
+    first 100 rows all lack a date (an organisation whose first hundred staff have no expected completion)
+    fails when a later row has one. Until that is fixed in the store, such a read is retried nationally with
+    the scope applied here (the national read starts with a mix of rows).
+    """
+    reader = getattr(store, table)
+    try:
+        return cast(pl.DataFrame, reader(census_date, scope))
+    except pl.exceptions.ComputeError:
+        if scope is None or scope.kind == "national":
+            raise
+        return cast(pl.DataFrame, reader(census_date, None)).filter(scope.filter_expr())
+
+
+def check_metric(metric: str, allowed: Sequence[str]) -> str:
+    m = metric.strip().lower().replace("-", "_")
+    m = METRIC_ALIASES.get(m, m)
+    if m not in allowed:
+        raise UserInputError(f"metric {metric!r} is not one of {', '.join(allowed)}")
+    return m
+
+
+# -- sickness absence ---------------------------------------------------------------------------------------
+
+
+def census_people(store: Any, census_date: date, scope: Scope | None = None) -> pl.DataFrame:
+    """Everyone in one census (in post, and leavers of its 12 months), one row per assignment, with end_date."""
+    staff = read_frame(store, "staff", census_date, scope).with_columns(
+        pl.lit(None, dtype=pl.Date).alias("end_date"), pl.lit(None, dtype=pl.String).alias("leaving_reason")
+    )
+    leavers = read_frame(store, "leavers", census_date, scope)
+    return pl.concat([staff.select(list(LEAVER_SCHEMA)), leavers.select(list(LEAVER_SCHEMA))])
+
+
+def _month(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _months_back(d: date, k: int) -> date:
+    idx = d.year * 12 + d.month - 1 - k
+    return date(idx // 12, idx % 12 + 1, 1)
+
+
+def absence_sources(store: Any, scope: Scope | None = None) -> dict[date, tuple[date, pl.DataFrame]]:
+    """Month -> (the census whose absence extract reports it, that census's episodes).
+
+    A month is reported by the census dated in it where that census has an absence extract; otherwise by the
+    latest census whose extract covers it (its episodes start by then and the month is within the census's
+    12 months, for which the census lists everyone who was in post).
+    """
+    from hcsworkforce.store.tables_absence import absence_census_dates, load_absences
+
+    dates = absence_census_dates(store)
+    loaded = set(store.census_dates())
+    out: dict[date, tuple[date, pl.DataFrame]] = {}
+    own: set[date] = set()
+    for d in dates:  # oldest first, so a later census overwrites an earlier one's cover
+        if d not in loaded:
+            continue  # the census was deleted; its absences have nobody to weigh them against
+        ep = load_absences(store, d, scope)
+        first = ep["absence_start"].min() if ep.height else None
+        lo = max(_month(first) if isinstance(first, date) else _month(d), _months_back(d, 11))
+        m = lo
+        while m <= _month(d):
+            if m not in own:
+                out[m] = (d, ep)
+            m = _months_back(m, -1)
+        out[_month(d)] = (d, ep)
+        own.add(_month(d))
+    return out
+
+
+def absence_history(
+    store: Any,
+    by: Sequence[str] = (),
+    *,
+    scope: Scope = NATIONAL,
+    start: date | None = None,
+    end: date | None = None,
+    months: Sequence[date] | None = None,
+) -> pl.DataFrame:
+    """Monthly absence rate by `by`, from every loaded absence extract (columns of analytics.absence's
+    absence_rate plus `census_date`, the census that reported the month). `months` (first days) limits it."""
+    from hcsworkforce.analytics.absence import absence_rate
+
+    sources = absence_sources(store, scope)
+    wanted = sorted(
+        m
+        for m in sources
+        if (start is None or m >= _month(start))
+        and (end is None or m <= _month(end))
+        and (months is None or m in set(months))
+    )
+    by_census: dict[date, list[date]] = {}
+    for m in wanted:
+        by_census.setdefault(sources[m][0], []).append(m)
+    parts = []
+    for d, ms in sorted(by_census.items()):
+        ep = sources[ms[0]][1]
+        people = census_people(store, d, scope)
+        if people.height == 0:
+            continue
+        rates = absence_rate(ep, people, by=list(by), start=min(ms), end=max(ms))
+        rates = rates.filter(pl.col("month").is_in(ms)).with_columns(pl.lit(d).alias("census_date"))
+        parts.append(rates)
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal_relaxed").sort("month")
+
+
+def absence_rate_for(store: Any, census_date: date, scope: Scope = NATIONAL) -> float:
+    """The sickness absence rate (FTE days lost / FTE days available) of the census month, for a scope.
+
+    The surge deployment can take its scenario's absence rate from here:
+    ``scenario.absence_rate = absence_rate_for(store, census_date, scope)``.
+    """
+    rows = absence_history(store, [], scope=scope, months=[_month(census_date)])
+    if rows.height == 0:
+        raise UserInputError(
+            f"no sickness absence loaded for {census_date.strftime('%B %Y')}: "
+            "run `hcs import-absence FILE --census-date DATE` first"
+        )
+    return float(rows["absence_rate"][0])
+
+
+def suppress_absence(record: dict[str, Any], threshold: int) -> None:
+    """Null an absence row that could reveal fewer than `threshold` people (staff absent or headcount)."""
+    small = any(0 < (record.get(k) or 0) < threshold for k in ("staff_absent", "headcount"))
+    record["suppressed"] = bool(threshold and small)
+    if record["suppressed"]:
+        for k in ("fte_days_lost", "fte_days_available", "absence_rate", "staff_absent", "headcount"):
+            record[k] = None
+
+
+def absence_records(rows: pl.DataFrame, by: Sequence[str], *, suppress_below: int) -> list[dict[str, Any]]:
+    """Flat records, dimensions named as the user named them, suppressed where they cross organisations."""
+    from hcsworkforce.analytics.profile import label_dimension
+
+    out = []
+    for r in rows.to_dicts():
+        rec: dict[str, Any] = {"month": r["month"]}
+        for d in by:
+            rec[d] = r.get(DIMENSION_COLUMNS[d])
+            if d in ("specialism", "region", "division", "career_level"):
+                rec[f"{d}_name"] = label_dimension(d, rec[d])
+        for k in ("fte_days_lost", "fte_days_available", "absence_rate", "staff_absent", "headcount"):
+            rec[k] = r.get(k)
+        rec["census_date"] = r.get("census_date")
+        suppress_absence(rec, suppress_below)
+        out.append(rec)
+    return out
+
+
+def _attach_absence(store: Any, rows: list[dict[str, Any]], by: list[str], d: date, scope: Scope) -> None:
+    """Add absence_rate (and its counts) to one census's profile rows, from the census month's absence."""
+    hist = absence_history(store, by, scope=scope, months=[_month(d)])
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    if hist.height:
+        for r in hist.to_dicts():
+            found[tuple(r.get(DIMENSION_COLUMNS[k]) for k in by)] = r
+    for row in rows:
+        a = found.get(tuple(row[k] for k in by), {})
+        row["absence_rate"] = a.get("absence_rate")
+        row["fte_days_lost"] = a.get("fte_days_lost")
+        row["fte_days_available"] = a.get("fte_days_available")
+        row["staff_absent"] = a.get("staff_absent")
+
+
+# -- trends -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CensusRows:
+    census_date: date
+    rows: list[dict[str, Any]]  # profile records, unsuppressed
+
+
+def profile_history(
+    store: Any,
+    by: list[str],
+    *,
+    start: date | None,
+    end: date | None,
+    scope: Scope,
+    with_absence: bool = False,
+) -> list[CensusRows]:
+    """The profile of every census between start and end (inclusive), oldest first."""
+    from hcsworkforce.analytics.profile import profile
+
+    dates = [d for d in store.census_dates() if (start is None or d >= start) and (end is None or d <= end)]
+    if not dates:
+        loaded = ", ".join(d.isoformat() for d in store.census_dates()) or "none"
+        raise UserInputError(f"no census in the period asked for (censuses loaded: {loaded})")
+    out = []
+    for d in dates:
+        info = store.census_info(d)
+        rows = profile(
+            read_frame(store, "staff", d, scope),
+            read_frame(store, "leavers", d, scope),
+            read_frame(store, "establishment", d, scope),
+            by,
+            d,
+            has_leaver_data=bool(info and info["has_leaver_data"]),
+            suppress_below=0,
+        )
+        if with_absence:
+            _attach_absence(store, rows, by, d, scope)
+        out.append(CensusRows(d, rows))
+    return out
+
+
+def _hidden(row: dict[str, Any], metric: str, threshold: int) -> bool:
+    """Would the usual suppression rule null this metric for this group?"""
+    from hcsworkforce.analytics.profile import suppress
+
+    if threshold <= 0:
+        return False
+    if metric == "absence_rate":
+        copy = dict(row)
+        suppress_absence(copy, threshold)
+        return bool(copy["suppressed"]) and row.get(metric) is not None
+    copy = dict(row)
+    suppress(copy, threshold)
+    return copy.get(metric) is None and row.get(metric) is not None
+
+
+@dataclass
+class TrendResult:
+    """One SPC chart per group: the JSON shape of docs/trends.md, with flat views for tables."""
+
+    metric: str
+    definition: str
+    improvement_direction: str
+    by: list[str]
+    censuses: list[date]
+    target: float | None
+    screen_outliers: bool
+    fix_after_n_points: int | None
+    rebase_at: list[date]
+    suppress_below: int
+    notes: list[str]
+    series: list[dict[str, Any]]
+    scope: Scope = NATIONAL
+
+    @property
+    def start(self) -> date:
+        return self.censuses[0]
+
+    @property
+    def end(self) -> date:
+        return self.censuses[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "definition": self.definition,
+            "improvement_direction": self.improvement_direction,
+            "by": self.by,
+            "from": self.start,
+            "to": self.end,
+            "censuses": self.censuses,
+            "target": self.target,
+            "screen_outliers": self.screen_outliers,
+            "fix_after_n_points": self.fix_after_n_points,
+            "rebase_at": self.rebase_at,
+            "suppress_below": self.suppress_below,
+            "notes": self.notes,
+            "series": self.series,
+        }
+
+    def point_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for s in self.series:
+            key = {k: v for k, v in s.items() if k not in ("summary", "points")}
+            for p in s["points"]:
+                rows.append({**key, **p, "rules": ";".join(p["rules"])})
+        return rows
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for s in self.series:
+            key = {k: v for k, v in s.items() if k not in ("summary", "points")}
+            last = next((p for p in reversed(s["points"]) if p["value"] is not None), None)
+            summ = s["summary"]
+            rows.append(
+                {
+                    **key,
+                    "latest": None if last is None else last["value"],
+                    "mean": None if last is None else last["mean"],
+                    "lower_limit": None if last is None else last["lower_limit"],
+                    "upper_limit": None if last is None else last["upper_limit"],
+                    "variation": summ["variation"],
+                    "assurance": summ["assurance"],
+                    "special_cause_points": summ["special_cause_points"],
+                }
+            )
+        return rows
+
+
+def build_trend(
+    history: list[CensusRows],
+    metric: str,
+    by: list[str],
+    *,
+    improvement: str,
+    target: float | None,
+    fix_after: int | None,
+    rebase_at: list[date],
+    screen: bool,
+    suppress_below: int,
+    scope: Scope = NATIONAL,
+) -> TrendResult:
+    """The trend result: one SPC chart per group, as flat JSON-ready records."""
+    from hcsworkforce.analytics.profile import label_dimension
+    from hcsworkforce.analytics.spc import spc
+
+    periods = [h.census_date for h in history]
+    keys: dict[tuple[Any, ...], int] = {}
+    for h in history:
+        for r in h.rows:
+            keys.setdefault(tuple(r[d] for d in by), len(keys))
+    if not keys:
+        raise UserInputError("no staff in the censuses asked for")
+    values = np.full((len(keys), len(periods)), np.nan)
+    hidden = np.zeros(values.shape, dtype=bool)
+    for t, h in enumerate(history):
+        for r in h.rows:
+            i = keys[tuple(r[d] for d in by)]
+            v = r.get(metric)
+            values[i, t] = np.nan if v is None else float(v)
+            hidden[i, t] = _hidden(r, metric, suppress_below)
+    result = spc(
+        values,
+        periods,
+        improvement=improvement,  # type: ignore[arg-type]
+        fix_after_n_points=fix_after,
+        rebase_at=rebase_at,
+        screen_outliers=screen,
+        target=target,
+    )
+    series = []
+    for key, i in keys.items():
+        key_rec = dict(zip(by, key, strict=True))
+        for d in by:
+            if d in ("specialism", "region", "division", "career_level"):
+                key_rec[f"{d}_name"] = label_dimension(d, key_rec[d])
+        rec = result.series_record(i, key_rec)
+        for t, p in enumerate(rec["points"]):
+            p["suppressed"] = bool(hidden[i, t])
+            if hidden[i, t]:
+                # The value could reveal fewer people than the threshold; the limits rest on many points and stay.
+                p.update({"value": None, "special_cause": None, "rules": [], "variation": None})
+        if hidden[i, result.last_index(i) or 0]:
+            rec["summary"]["variation"] = None
+        series.append(rec)
+    return TrendResult(
+        metric=metric,
+        definition=METRICS[metric][1],
+        improvement_direction=improvement,
+        by=by,
+        censuses=periods,
+        target=target,
+        screen_outliers=screen,
+        fix_after_n_points=fix_after,
+        rebase_at=rebase_at,
+        suppress_below=suppress_below,
+        notes=list(result.notes),
+        series=series,
+        scope=scope,
+    )
+
+
+def run_trend(
+    store: Any,
+    metric: str,
+    by: list[str],
+    *,
+    scope: Scope = NATIONAL,
+    start: date | None = None,
+    end: date | None = None,
+    improvement: str | None = None,
+    target: float | None = None,
+    fix_after: int | None = None,
+    rebase_at: Sequence[date] = (),
+    screen: bool = True,
+    suppress_below: int = 0,
+) -> TrendResult:
+    """SPC charts of `metric` for each group of `by` over the censuses loaded between start and end."""
+    m = check_metric(metric, list(METRICS))
+    direction = (improvement or METRICS[m][0]).lower()
+    if direction not in ("increase", "decrease", "neutral"):
+        raise UserInputError(
+            f"improvement direction {improvement!r} is not one of increase, decrease, neutral"
+        )
+    if m == "absence_rate":
+        from hcsworkforce.store.tables_absence import absence_census_dates
+
+        if not absence_census_dates(store):
+            raise UserInputError(
+                "absence_rate needs a sickness absence extract, and none is loaded: "
+                "run `hcs import-absence FILE --census-date DATE` first"
+            )
+    history = profile_history(store, by, start=start, end=end, scope=scope, with_absence=m == "absence_rate")
+    return build_trend(
+        history,
+        m,
+        by,
+        improvement=direction,
+        target=target,
+        fix_after=fix_after,
+        rebase_at=list(rebase_at),
+        screen=screen,
+        suppress_below=suppress_below,
+        scope=scope,
+    )
+
+
+# -- benchmarks ---------------------------------------------------------------------------------------------
+
+BENCHMARK_COLUMNS = [
+    "organisation",
+    "peer_group",
+    "numerator",
+    "denominator",
+    "rate",
+    "lower_998",
+    "upper_998",
+    "outside_95",
+    "flag",
+    "rank",
+    "quartile",
+    "suppressed",
+]
+FUNNEL_COLUMNS = [
+    "peer_group",
+    "organisations",
+    "pooled_rate",
+    "phi",
+    "overdispersion_applied",
+    "flagged_high",
+    "flagged_low",
+]
+
+
+def counts_for(metric: str, row: dict[str, Any]) -> tuple[float, float, list[float]] | None:
+    """(numerator, denominator, counts of people checked for suppression) of one organisation's rate."""
+    hc = row.get("headcount") or 0
+    if metric == "leaver_rate_12m":
+        leavers, start = row.get("leavers_12m"), row.get("start_headcount")
+        rate = row.get("leaver_rate_12m")
+        if leavers is None or rate is None:
+            return None
+        # The profile's leaver rate divides by the mean of the headcounts 12 months apart.
+        den = leavers / rate if rate > 0 else ((start or 0) + hc) / 2
+        return float(leavers), float(max(den, leavers)), [float(leavers), float(hc)]
+    if metric == "vacancy_rate":
+        vac, est = row.get("vacancy_fte"), row.get("establishment_fte")
+        if vac is None or not est:
+            return None
+        return float(min(max(vac, 0.0), est)), float(est), [float(hc)]
+    if metric == "share_55_plus":
+        share = row.get("share_55_plus")
+        if share is None or not hc:
+            return None
+        over = round(share * hc)
+        return float(over), float(hc), [float(over), float(hc)]
+    if metric == "absence_rate":
+        lost, avail = row.get("fte_days_lost"), row.get("fte_days_available")
+        if lost is None or not avail:
+            return None
+        # FTE days are not people: suppression looks at the staff absent and the headcount instead.
+        return float(lost), float(avail), [float(row.get("staff_absent") or 0), float(hc)]
+    raise UserInputError(f"{metric} cannot be benchmarked")
+
+
+@dataclass
+class BenchmarkResult:
+    metric: str
+    census_date: date
+    peers: str | list[str]
+    highlight: str | None
+    funnels: list[dict[str, Any]]  # one per peer group, with its limit curve
+    organisations: list[dict[str, Any]]  # one per organisation (suppressed rows keep only their key)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "census_date": self.census_date,
+            "peers": self.peers,
+            "highlight": self.highlight,
+            "funnels": self.funnels,
+            "organisations": self.organisations,
+        }
+
+    def funnel_rows(self) -> list[dict[str, Any]]:
+        rows = [{k: v for k, v in f.items() if k != "curve"} for f in self.funnels]
+        for s in rows:
+            s["quartile_cuts"] = ", ".join("" if c is None else f"{c:.4f}" for c in s["quartile_cuts"])
+        return rows
+
+    def row_for(self, organisation: str) -> dict[str, Any] | None:
+        return next((r for r in self.organisations if r["organisation"] == organisation), None)
+
+
+def build_benchmark(
+    rows: list[dict[str, Any]],
+    metric: str,
+    *,
+    peers: str,
+    census_date: date,
+    suppress_below: int,
+    highlight: str | None = None,
+) -> BenchmarkResult:
+    """Funnel(s) over organisation rows (profile records by region and organisation)."""
+    from hcsworkforce.analytics.funnel import funnel
+    from hcsworkforce.analytics.profile import label_dimension
+
+    peer_list: list[str] | None = None
+    if peers not in ("nation", "region"):
+        peer_list = [p.strip().upper() for p in peers.split(",") if p.strip()]
+        known = {r["organisation"] for r in rows}
+        unknown = [p for p in peer_list if p not in known]
+        if unknown:
+            raise UserInputError(
+                f"--peers: no staff at {', '.join(unknown)} in census {census_date.isoformat()}"
+            )
+        if len(peer_list) < 2:
+            raise UserInputError("--peers needs at least two organisations to compare")
+    usable = []
+    for r in rows:
+        if peer_list is not None and r["organisation"] not in peer_list:
+            continue
+        c = counts_for(metric, r)
+        if c is not None:
+            usable.append((r, c))
+    if not usable:
+        raise UserInputError(
+            f"no organisation has the figures for {metric} in census {census_date.isoformat()}"
+        )
+    if peers == "region":
+        names = sorted({str(r.get("region")) for r, _ in usable})
+        group_of = {n: g for g, n in enumerate(names)}
+        group = [group_of[str(r.get("region"))] for r, _ in usable]
+        labels = [label_dimension("region", n if n != "None" else None) for n in names]
+        codes: list[str | None] = [n if n != "None" else None for n in names]
+    else:
+        group = [0] * len(usable)
+        labels = ["England" if peers == "nation" else "listed peers"]
+        codes = [None]
+    result = funnel(
+        [c[0] for _, c in usable],
+        [c[1] for _, c in usable],
+        group=group,
+        suppress_below=suppress_below,
+        disclosure_counts=_disclosure(usable),
+    )
+    keys = [
+        {"organisation": r["organisation"], "region": r.get("region"), "peer_group": labels[g]}
+        for (r, _), g in zip(usable, group, strict=True)
+    ]
+    records = result.records(keys, suppress=suppress_below > 0)
+    funnels = []
+    for g, label in enumerate(labels):
+        dens = [c[1] for (_, c), gg in zip(usable, group, strict=True) if gg == g and c[1] > 0]
+        curve = []
+        if dens:
+            # From half the smallest to 1.5 x the largest denominator: the whole funnel around the points.
+            grid = np.geomspace(max(min(dens) / 2, 1.0), max(dens) * 1.5, CURVE_POINTS)
+            lim = result.limits_at(grid, g)
+            curve = [{k: float(lim[k][j]) for k in lim} for j in range(grid.size)]
+        funnels.append({"peer_group": label, "region": codes[g], **result.group_summary(g), "curve": curve})
+    if highlight:
+        records.sort(key=lambda r: r["organisation"] != highlight)
+    return BenchmarkResult(
+        metric=metric,
+        census_date=census_date,
+        peers=peers if peer_list is None else peer_list,
+        highlight=highlight,
+        funnels=funnels,
+        organisations=records,
+    )
+
+
+def _disclosure(usable: list[tuple[dict[str, Any], tuple[float, float, list[float]]]]) -> list[list[float]]:
+    width = max(len(c[2]) for _, c in usable)
+    return [[c[2][j] if j < len(c[2]) else 0.0 for _, c in usable] for j in range(width)]
+
+
+def organisation_rows(store: Any, census_date: date, *, with_absence: bool = False) -> list[dict[str, Any]]:
+    """Every organisation's profile on one census, read nationally (peers need everyone); suppression guards
+    what is shown."""
+    from hcsworkforce.analytics.profile import profile
+
+    info = store.census_info(census_date)
+    rows = profile(
+        store.staff(census_date),
+        store.leavers(census_date),
+        store.establishment(census_date),
+        ["region", "organisation"],
+        census_date,
+        has_leaver_data=bool(info and info["has_leaver_data"]),
+        suppress_below=0,
+    )
+    if with_absence:
+        _attach_absence(store, rows, ["region", "organisation"], census_date, NATIONAL)
+    return rows
+
+
+def resolve_census(store: Any, census_date: date | None) -> dict[str, Any]:
+    if not store.is_initialised():
+        raise UserInputError("the database is empty: run `hcs import FILE` (or `make demo`) first")
+    info = store.census_info(census_date)
+    if info is None:
+        dates = ", ".join(d.isoformat() for d in store.census_dates()) or "none"
+        when = census_date.isoformat() if census_date else "any date"
+        raise UserInputError(f"no census dated {when} (censuses loaded: {dates})")
+    return dict(info)
+
+
+def run_benchmark(
+    store: Any,
+    metric: str,
+    *,
+    peers: str = "nation",
+    census_date: date | None = None,
+    suppress_below: int = 0,
+    highlight: str | None = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> BenchmarkResult:
+    """Each organisation's rate against its peers on one census (the latest by default).
+
+    `rows` (organisation_rows of the same census) may be passed in to share one read between several funnels.
+    """
+    m = check_metric(metric, list(RATE_METRICS))
+    info = resolve_census(store, census_date)
+    d = info["census_date"]
+    if m == "leaver_rate_12m" and not info["has_leaver_data"]:
+        raise UserInputError("this census has no leaver data, so leaver rates cannot be compared")
+    if rows is None:
+        rows = organisation_rows(store, d, with_absence=m == "absence_rate")
+    if m == "absence_rate" and all(r.get("fte_days_available") is None for r in rows):
+        raise UserInputError(
+            f"no sickness absence loaded for {d.strftime('%B %Y')}: "
+            "run `hcs import-absence FILE --census-date DATE` first"
+        )
+    p = peers.strip()
+    p = p.lower() if p.lower() in ("nation", "region") else p
+    result = build_benchmark(
+        rows,
+        m,
+        peers=p,
+        census_date=d,
+        suppress_below=suppress_below,
+        highlight=highlight.upper() if highlight else None,
+    )
+    result.notes = [
+        "Flagged only outside the 99.8% limits; rank 1 = lowest rate. Method: docs/trends.md.",
+        *[
+            f"{f['peer_group']}: pooled rate {f['pooled_rate']:.4f}, phi {f['phi']:.2f} "
+            f"({'overdispersion applied' if f['overdispersion_applied'] else 'no overdispersion adjustment'})"
+            for f in result.funnels
+            if f["pooled_rate"] is not None and f["phi"] is not None
+        ],
+    ]
+    if suppress_below:
+        result.notes.append(f"Organisations with counts of 1 to {suppress_below - 1} are suppressed.")
+    return result
+
+
+# -- loading a monthly history ------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    census_date: date
+    extract: Path
+    establishment: Path | None
+    absence: Path | None
+
+
+def read_manifest(path: Path) -> tuple[list[HistoryEntry], list[dict[str, Any]]]:
+    """The censuses (and planted shifts) listed in a manifest.json written by `hcs synth --months`."""
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserInputError(Problem("file not found", file=str(path), expected="a manifest.json")) from None
+    except json.JSONDecodeError as e:
+        raise UserInputError(Problem(f"not JSON ({e.msg}, line {e.lineno})", file=str(path))) from None
+    base = path.parent
+    entries = []
+    problems = []
+    for k, c in enumerate(data.get("censuses") or []):
+        try:
+            d = date.fromisoformat(str(c["census_date"]))
+        except (KeyError, ValueError):
+            problems.append(
+                Problem(
+                    f"census {k + 1}: census_date is missing or not a date",
+                    file=str(path),
+                    value=str(c.get("census_date")),
+                    expected="YYYY-MM-DD",
+                )
+            )
+            continue
+        if "extract" not in c:
+            problems.append(Problem(f"census {k + 1}: no extract named", file=str(path)))
+            continue
+        entries.append(
+            HistoryEntry(
+                d,
+                base / c["extract"],
+                base / c["establishment"] if c.get("establishment") else None,
+                base / c["absence"] if c.get("absence") else None,
+            )
+        )
+    if problems:
+        raise UserInputError(problems)
+    if not entries:
+        raise UserInputError(Problem("the manifest lists no censuses", file=str(path)))
+    return entries, list(data.get("shifts") or [])
+
+
+def import_history(
+    store: Any,
+    entries: Sequence[HistoryEntry],
+    *,
+    progress: Callable[[HistoryEntry, Any, Any], None] | None = None,
+) -> list[Any]:
+    """Import every census (and its absence extract) in one process: one migration, one key, one connection
+    pool. Each census is validated in full and loaded atomically, as `hcs import` does it."""
+    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.ingest.absence_file import import_absences
+
+    if not store.is_initialised():
+        store.migrate()
+    results = []
+    for e in entries:
+        res = import_extract(e.extract, store, census_date=e.census_date, establishment=e.establishment)
+        absent = import_absences(e.absence, store, census_date=e.census_date) if e.absence else None
+        results.append(res)
+        if progress is not None:
+            progress(e, res, absent)
+    return results
