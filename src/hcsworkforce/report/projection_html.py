@@ -127,14 +127,23 @@ def _table(records: list[dict[str, Any]]) -> str:
         for c in cols:
             v = r.get(c)
             cls = " class='n'" if isinstance(v, int | float) and not isinstance(v, bool) else ""
-            cells.append(f"<td{cls}>{html.escape(tabular.fmt_cell(v))}</td>")
+            cells.append(f"<td{cls}>{html.escape(tabular.fmt_cell(v, c))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
 
-def _label(key: tuple[Any, ...]) -> str:
-    return " / ".join(str(k) if k is not None else "unknown" for k in key) or "All"
+def _label(key: tuple[Any, ...], dims: list[str] | tuple[str, ...] = ()) -> str:
+    """Readable names (specialism, region ...) rather than ids, for chart labels."""
+    from hcsworkforce.analytics.profile import label_dimension
+
+    names = [
+        str(label_dimension(d, k))
+        if i < len(dims) and k is not None
+        else (str(k) if k is not None else "unknown")
+        for i, (d, k) in enumerate(zip(list(dims) + [""] * len(key), key, strict=False))
+    ]
+    return " / ".join(names) or "All"
 
 
 def render_projection(result: Any) -> str:
@@ -174,7 +183,7 @@ def render_projection(result: Any) -> str:
     ]
     parts.append(_table(total_rows))
     if s.by:
-        labels = [_label(k) for k in s.groups]
+        labels = [_label(k, s.by) for k in s.groups]
         gaps = [s.stats["gap_fte"][last, g, :].tolist() for g in range(len(s.groups))]
         order = sorted(range(len(labels)), key=lambda g: -gaps[g][2])
         parts.append(f"<h2>Gap in {years[last]} by {html.escape(', '.join(s.by))}</h2>")

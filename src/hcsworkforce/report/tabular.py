@@ -134,7 +134,7 @@ def to_html(sections: list[tuple[str, Sequence[dict[str, Any]]]], title: str, no
             for c in cols:
                 v = r.get(c)
                 cls = " class='n'" if isinstance(v, int | float) and not isinstance(v, bool) else ""
-                cells.append(f"<td{cls}>{html.escape(fmt_cell(v))}</td>")
+                cells.append(f"<td{cls}>{html.escape(fmt_cell(v, c))}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>")
