@@ -78,6 +78,8 @@ def test_grouping_by_age_band_and_gender_has_no_vacancies(hand_store) -> None:  
 def test_suppression_nulls_small_groups_and_small_leaver_counts(hand_store) -> None:  # type: ignore[no-untyped-def]
     result = run_profile(hand_store, ["specialism"], suppress_below=5)
     assert all(r["suppressed"] and r["headcount"] is None and r["fte"] is None for r in result.rows)
+    # Establishment less vacancy would give a small group's FTE in post: both go too.
+    assert all(r["vacancy_fte"] is None and r["establishment_fte"] is None for r in result.rows)
     assert result.total["headcount"] == 5 and result.total["leaver_rate_12m"] is None
 
 
@@ -210,7 +212,15 @@ def test_profile_invariants(rows: list[tuple[int, str, str, float, int]]) -> Non
     assert sum(r["fte"] for r in by_spec) == pytest.approx(total["fte"])
     for threshold in (3, 5, 10):
         for r in profile(staff, empty, est, ["organisation"], date(2024, 3, 31), suppress_below=threshold):
-            if r["suppressed"]:
-                assert r["headcount"] is None and r["fte"] is None and r["mean_age"] is None
+            if r["suppressed"] and r["headcount"] is None:
+                hidden = (
+                    "fte",
+                    "mean_age",
+                    "share_55_plus",
+                    "vacancy_fte",
+                    "vacancy_rate",
+                    "establishment_fte",
+                )
+                assert all(r[k] is None for k in hidden)
             else:
                 assert r["headcount"] >= threshold

@@ -39,11 +39,15 @@ METRICS = (
     "stability_index",
 )
 BAND_KEYS = tuple(f"share_band_{b}" for b in reference.bands())
+# Everything about a small group goes: vacancies too, since establishment less vacancy gives its FTE in post.
 SUPPRESSED_WITH_HEADCOUNT = (
     "headcount",
     "fte",
     "mean_age",
     "share_55_plus",
+    "establishment_fte",
+    "vacancy_fte",
+    "vacancy_rate",
     "leavers_12m",
     "leaver_rate_12m",
     "stability_index",
