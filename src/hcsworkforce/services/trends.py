@@ -793,3 +793,252 @@ def import_history(
         if progress is not None:
             progress(e, res, absent)
     return results
+
+
+# -- board pack ---------------------------------------------------------------------------------------------
+
+METRIC_LABELS = {
+    "headcount": "Headcount",
+    "fte": "FTE in post",
+    "vacancy_rate": "Vacancy rate",
+    "leaver_rate_12m": "Leaver rate (12 months)",
+    "absence_rate": "Sickness absence rate",
+    "share_55_plus": "Share aged 55+",
+}
+
+
+@dataclass
+class PackFunnel:
+    metric: str
+    peers: str  # "England" or the region's name
+    result: BenchmarkResult
+    funnel: dict[str, Any]  # the peer group's funnel (with its curve)
+    row: dict[str, Any] | None  # the organisation's own row (None if it has no figures)
+    points: list[dict[str, Any]]  # every peer's row in the funnel (suppressed ones have no rate)
+
+
+@dataclass
+class BoardPack:
+    """Everything a trust's board pack shows, for the HTML and XLSX renderers (and a web page)."""
+
+    organisation: str
+    organisation_name: str
+    region_code: str | None
+    region_name: str | None
+    census_date: date
+    censuses: list[date]
+    headlines: list[dict[str, Any]]
+    trends: dict[str, TrendResult]
+    funnels: list[PackFunnel]
+    age_profile: list[dict[str, Any]]
+    retirement: list[dict[str, Any]]
+    trainees: list[dict[str, Any]]
+    key_people: list[dict[str, Any]] | None  # None: no directory loaded
+    suppress_below: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _age_and_retirement(staff: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from hcsworkforce.analytics.profile import label_dimension
+    from hcsworkforce.model.frames import AGE_BANDS, age_band_expr
+
+    people = staff.group_by("staff_key").agg(pl.col("age").first(), pl.col("specialism_id").first())
+    total = max(people.height, 1)
+    bands = people.with_columns(age_band_expr().alias("age_band")).group_by("age_band").len()
+    counts = dict(bands.iter_rows())
+    ages = [
+        {"age_band": label, "headcount": int(counts.get(label, 0)), "share": counts.get(label, 0) / total}
+        for _, _, label in AGE_BANDS
+    ]
+    risk = (
+        people.group_by("specialism_id")
+        .agg(
+            pl.len().alias("headcount"),
+            (pl.col("age") >= 55).sum().alias("aged_55_plus"),
+            (pl.col("age") >= 60).sum().alias("aged_60_plus"),
+        )
+        .with_columns((pl.col("aged_55_plus") / pl.col("headcount")).alias("share_55_plus"))
+        .sort(["share_55_plus", "headcount"], descending=True)
+    )
+    retirement = [
+        {
+            "specialism": r["specialism_id"],
+            "specialism_name": label_dimension("specialism", r["specialism_id"]),
+            "headcount": r["headcount"],
+            "aged_55_plus": r["aged_55_plus"],
+            "aged_60_plus": r["aged_60_plus"],
+            "share_55_plus": r["share_55_plus"],
+        }
+        for r in risk.to_dicts()
+    ]
+    return ages, retirement
+
+
+def _trainees(staff: pl.DataFrame, census_date: date) -> list[dict[str, Any]]:
+    from hcsworkforce import reference
+
+    names = {p.id: p.name for p in reference.training_programmes().values()}
+    horizon = date(census_date.year + 1, census_date.month, min(census_date.day, 28))
+    rows = (
+        staff.filter(pl.col("training_programme") != "none")
+        .group_by("training_programme")
+        .agg(
+            pl.col("staff_key").n_unique().alias("people"),
+            pl.col("fte").sum().alias("fte"),
+            pl.col("staff_key")
+            .filter(pl.col("expected_completion") <= horizon)
+            .n_unique()
+            .alias("completing_within_12_months"),
+            pl.col("expected_completion").max().alias("last_expected_completion"),
+        )
+        .sort("people", descending=True)
+    )
+    return [
+        {
+            "programme": r["training_programme"],
+            "programme_name": names.get(r["training_programme"], r["training_programme"]),
+            **{k: v for k, v in r.items() if k != "training_programme"},
+        }
+        for r in rows.to_dicts()
+    ]
+
+
+def _key_people(
+    store: Any, organisation: str, region: str | None, census_date: date
+) -> list[dict[str, Any]] | None:
+    from hcsworkforce.analytics import people as pp
+    from hcsworkforce.ingest.directory import from_store_rows
+    from hcsworkforce.store.tables_engagement import read_key_people
+
+    with store.engine.connect() as conn:
+        if not store.engine.dialect.has_table(conn, "key_people"):
+            return None
+    entries = from_store_rows(read_key_people(store))
+    if not entries:
+        return None
+    required = [
+        p
+        for p in pp.required_posts({organisation: region})
+        if (p.scope == "organisation" and p.scope_code == organisation)
+        or (p.scope == "region" and p.scope_code == region)
+    ]
+    return pp.people_gaps(entries, required, as_of=census_date, include_filled=True)
+
+
+def build_pack(
+    store: Any, organisation: str, *, census_date: date | None = None, suppress_below: int = 5
+) -> BoardPack:
+    """The board pack of one organisation on a census (the latest by default), over every census up to it."""
+    from hcsworkforce import reference
+    from hcsworkforce.store.tables_absence import absence_census_dates
+
+    code = organisation.strip().upper()
+    info = resolve_census(store, census_date)
+    d = info["census_date"]
+    scope = Scope("organisation", code)
+    staff = read_frame(store, "staff", d, scope)
+    if staff.height == 0:
+        raise UserInputError(f"no staff at {code} in census {d.isoformat()}: check the ODS code")
+    region = (
+        staff["region_code"].drop_nulls().first()
+        if staff["region_code"].null_count() < staff.height
+        else None
+    )
+    region_code = str(region) if region is not None else None
+    names = dict(store.organisations().select("organisation_code", "organisation_name").iter_rows())
+    has_absence = bool(absence_census_dates(store))
+    history = profile_history(store, [], start=None, end=d, scope=scope, with_absence=has_absence)
+    metrics = [m for m in METRICS if any(r.get(m) is not None for h in history for r in h.rows)]
+    trends = {
+        m: build_trend(
+            history,
+            m,
+            [],
+            improvement=METRICS[m][0],
+            target=None,
+            fix_after=None,
+            rebase_at=[],
+            screen=True,
+            suppress_below=0,  # the organisation's own totals: nothing crosses organisations here
+            scope=scope,
+        )
+        for m in metrics
+    }
+    rows = organisation_rows(store, d, with_absence=has_absence)
+    funnels: list[PackFunnel] = []
+    flags: dict[tuple[str, str], str | None] = {}
+    for m in [m for m in RATE_METRICS if m in metrics]:
+        if m == "leaver_rate_12m" and not info["has_leaver_data"]:
+            continue
+        for peers in ("nation", "region"):
+            try:
+                res = build_benchmark(
+                    rows, m, peers=peers, census_date=d, suppress_below=suppress_below, highlight=code
+                )
+            except UserInputError:
+                continue
+            own = res.row_for(code)
+            label = (
+                own["peer_group"]
+                if own
+                else (
+                    "England" if peers == "nation" else reference.regions().get(region_code or "", "region")
+                )
+            )
+            fun = next((f for f in res.funnels if f["peer_group"] == label), None)
+            if fun is None:
+                continue
+            pts = [r for r in res.organisations if r["peer_group"] == label]
+            funnels.append(PackFunnel(m, label, res, fun, own, pts))
+            flags[(m, peers)] = None if own is None or own.get("suppressed") else own.get("flag")
+    headlines = []
+    for m, tr in trends.items():
+        s = tr.series[0]
+        last = next((p for p in reversed(s["points"]) if p["value"] is not None), None)
+        headlines.append(
+            {
+                "metric": m,
+                "measure": METRIC_LABELS[m],
+                "latest": None if last is None else last["value"],
+                "period": None if last is None else last["period"],
+                "mean": None if last is None else last["mean"],
+                "lower_limit": None if last is None else last["lower_limit"],
+                "upper_limit": None if last is None else last["upper_limit"],
+                "variation": s["summary"]["variation"],
+                "improvement_direction": tr.improvement_direction,
+                "against_england": flags.get((m, "nation")),
+                "against_region": flags.get((m, "region")),
+            }
+        )
+    ages, retirement = _age_and_retirement(staff)
+    notes = [
+        "Synthetic or real, these figures come from the censuses loaded with `hcs import`; "
+        f"{len(history)} censuses up to {d.isoformat()}.",
+        "Variation: Making Data Count XmR rules (docs/trends.md): special cause where a point is outside the "
+        "process limits, 7 points on one side of the mean, 7 rising or falling, or 2 of 3 near a limit.",
+        "Funnels: Spiegelhalter (2005), 95% and 99.8% limits, overdispersion adjusted where phi > 1; an "
+        "organisation is flagged only outside the 99.8% limits.",
+        f"Counts of 1 to {suppress_below - 1} are suppressed in anything that compares organisations."
+        if suppress_below
+        else "No suppression applied.",
+        "Absence rate: FTE days lost to sickness / FTE days available in the census month (calendar days).",
+    ]
+    if not has_absence:
+        notes.append("No sickness absence extract is loaded, so the absence rate is not shown.")
+    return BoardPack(
+        organisation=code,
+        organisation_name=str(names.get(code) or code).replace("Nhs ", "NHS "),
+        region_code=region_code,
+        region_name=reference.regions().get(region_code) if region_code else None,
+        census_date=d,
+        censuses=[h.census_date for h in history],
+        headlines=headlines,
+        trends=trends,
+        funnels=funnels,
+        age_profile=ages,
+        retirement=retirement,
+        trainees=_trainees(staff, d),
+        key_people=_key_people(store, code, region_code, d),
+        suppress_below=suppress_below,
+        notes=notes,
+    )
