@@ -43,7 +43,7 @@ table{border-collapse:collapse;font-size:12px;margin:.3rem 0}
 th,td{border-bottom:1px solid #d8dde0;padding:2px 6px;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start;margin-bottom:1rem}
-.tablebox{max-height:420px;overflow:auto}
+.tablebox{max-height:420px;overflow:auto}.tablebox td:first-child{white-space:nowrap}
 .tag{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px}
 .tag.special_cause_improvement{background:#005eb8}.tag.special_cause_concern{background:#ed8b00}
 .tag.special_cause_neutral{background:#330072}.tag.common_cause,.tag.none{background:#768692}
@@ -184,8 +184,10 @@ def spc_svg(metric: str, points: Sequence[dict[str, Any]], title: str) -> str:
     for i in ticks:
         period = points[i]["period"]
         text = period.strftime("%b %Y") if isinstance(period, date) else str(period)
+        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
         parts.append(
-            f"<text x='{x(i):.1f}' y='{h - bottom + 16}' font-size='11' text-anchor='middle' fill='{TEXT}'>{_e(text)}</text>"
+            f"<text x='{x(i):.1f}' y='{h - bottom + 16}' font-size='11' text-anchor='{anchor}' fill='{TEXT}'>"
+            f"{_e(text)}</text>"
         )
     parts.append(
         f"<text x='{left}' y='{h - 6}' font-size='11' fill='{TEXT}'>Solid line: mean; dashed: process limits; "
@@ -350,7 +352,13 @@ def render_html(pack: BoardPack) -> str:
 
     blocks = []
     for m in pack.trends:
-        rows = trend_rows(pack, m)
+        short = {
+            "special_cause_improvement": "improvement",
+            "special_cause_concern": "concern",
+            "special_cause_neutral": "neutral",
+            "common_cause": "common",
+        }
+        rows = [{**r, "variation": short.get(r["variation"], r["variation"])} for r in trend_rows(pack, m)]
         cols = [
             ("period", "Period"),
             ("value", "Value"),
