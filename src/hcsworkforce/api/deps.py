@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from huey import Huey
 
-from hcsworkforce.api.accounts import User, get_user
+from hcsworkforce.api.accounts import User, session_user
 from hcsworkforce.api.sessions import CSRF_FIELD, CSRF_HEADER, Session
 from hcsworkforce.settings import Settings
 from hcsworkforce.store import Store
@@ -53,7 +53,7 @@ def optional_user(request: Request) -> User | None:
     sess = session(request)
     user = None
     if sess.user_id is not None:
-        user = get_user(ctx(request).store, int(sess.user_id))
+        user = session_user(ctx(request).store, int(sess.user_id))
         # A disabled account, or one whose sessions were ended, is signed out at its next request.
         if user is None or user.disabled or user.session_epoch != sess.epoch:
             sess.sign_out()
@@ -62,7 +62,9 @@ def optional_user(request: Request) -> User | None:
     return user
 
 
-def current_user(request: Request) -> User:
+async def current_user(request: Request) -> User:
+    # async so that FastAPI runs it on the event loop rather than sending it to a thread: it is nearly always
+    # answered from the memo above, and a thread hop per request costs more than the look-up.
     user = optional_user(request)
     if user is None:
         raise NotSignedIn

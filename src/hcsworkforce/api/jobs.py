@@ -131,10 +131,8 @@ def execute_job(store: Store, job_id: str) -> None:
         status, message = "done", "Finished"
     except UserInputError as e:
         result = {"problems": [p.to_dict() for p in e.problems], "total_problems": e.total}
-        status, message = (
-            "failed",
-            f"{e.total:,} problem{'s' if e.total != 1 else ''} in the input; nothing was loaded",
-        )
+        what = "nothing was loaded" if row["kind"] == "import" else "nothing was run"
+        status, message = "failed", f"{e.total:,} problem{'s' if e.total != 1 else ''} in the input; {what}"
     except Exception as e:  # a crash must still end the job, or its page would poll for ever
         log.exception("job %s failed", job_id)
         result = {"error": type(e).__name__}

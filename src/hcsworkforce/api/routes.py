@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -143,7 +144,7 @@ def end_session(request: Request) -> Response:
 
 
 # -- data --------------------------------------------------------------------------------------------------
-def profile_query(
+async def profile_query(
     by: Annotated[
         str | None, Query(description="Comma-separated dimensions; default follows the drill-down")
     ] = None,
@@ -416,3 +417,141 @@ def audit_log(
     if user.role != "national":
         raise Forbidden("Only national users can read the audit log.")
     return {"entries": accounts.audit_entries(ctx(request).store, limit, event)}
+
+
+# -- projections, comparisons and deployment plans ---------------------------------------------------------
+class RunSource(BaseModel):
+    """A shipped example by name, or a scenario's YAML text: exactly one of the two."""
+
+    example: str | None = Field(default=None, max_length=80, description="A shipped example (see /examples)")
+    scenario_yaml: str | None = Field(default=None, max_length=200_000, description="A scenario file's text")
+    runs: int | None = Field(default=None, ge=1, le=2000, description="Monte Carlo runs (projections only)")
+
+
+class CompareRequest(BaseModel):
+    a: RunSource
+    b: RunSource
+
+
+def submit_run(request: Request, user: User, kind: str, params: dict[str, Any]) -> str:
+    """Check the scenario now (so its mistakes are shown at once), queue the run, audit it; a run identical to
+    a finished one (same kind, scenario and scope) is served again rather than recomputed."""
+    from hcsworkforce.api import engines
+
+    if kind == "projection":
+        engines.load_scenario(params)
+    elif kind == "compare":
+        engines.load_scenario(params, "a_")
+        engines.load_scenario(params, "b_")
+    else:
+        engines.load_surge(params)
+    c = ctx(request)
+    job_id, reused = jobs.create_job(c.store, kind, params, user.scope, user.username)
+    accounts.audit(c.store, user.username, "run", ip=client_ip(request), job=job_id, kind=kind, reused=reused)
+    if not reused:
+        c.run_job(c.settings.resolved_database_url(), job_id)
+    return job_id
+
+
+def _queued(request: Request, job_id: str) -> dict[str, Any]:
+    job = jobs.get_job(ctx(request).store, job_id)
+    assert job is not None
+    return jobs.public_job(job)
+
+
+@router.get("/examples/{kind}", summary="Shipped example scenarios: projection (scenario) or surge")
+def list_examples(
+    request: Request, user: Annotated[User, Depends(current_user)], kind: Literal["scenario", "surge"]
+) -> dict[str, Any]:
+    from hcsworkforce.api import engines
+
+    return {
+        "examples": [
+            {"id": e.id, "name": e.name, "description": e.description} for e in engines.examples(kind)
+        ]
+    }
+
+
+@router.post(
+    "/projections",
+    summary="Project supply, demand and the gap for a scenario over the user's scope; queued, returns the job",
+    status_code=202,
+    dependencies=[Depends(verify_csrf)],
+)
+def post_projection(
+    request: Request, user: Annotated[User, Depends(current_user)], body: RunSource
+) -> dict[str, Any]:
+    return _queued(request, submit_run(request, user, "projection", body.model_dump()))
+
+
+@router.post(
+    "/comparisons",
+    summary="Project two scenarios on the same data and scope; differences are B - A; queued",
+    status_code=202,
+    dependencies=[Depends(verify_csrf)],
+)
+def post_comparison(
+    request: Request, user: Annotated[User, Depends(current_user)], body: CompareRequest
+) -> dict[str, Any]:
+    params = {
+        **{f"a_{k}": v for k, v in body.a.model_dump().items()},
+        **{f"b_{k}": v for k, v in body.b.model_dump().items()},
+    }
+    return _queued(request, submit_run(request, user, "compare", params))
+
+
+@router.post(
+    "/deployments",
+    summary="Plan a surge deployment over the user's scope's staff (an organisation: its own staff); queued",
+    status_code=202,
+    dependencies=[Depends(verify_csrf)],
+)
+def post_deployment(
+    request: Request, user: Annotated[User, Depends(current_user)], body: RunSource
+) -> dict[str, Any]:
+    params = body.model_dump(exclude={"runs"})
+    return _queued(request, submit_run(request, user, "deployment", params))
+
+
+def finished_run_tables(request: Request, user: User, job_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A finished run the user may see, and its tables; 404 otherwise (another scope's run is not there)."""
+    from fastapi import HTTPException
+
+    from hcsworkforce.api import engines
+
+    job = jobs.get_job(ctx(request).store, job_id)
+    if job is None or not jobs.visible_to(job, user.scope) or job["kind"] not in engines.RESULT_KINDS:
+        raise HTTPException(404, "No such run")
+    public = jobs.public_job(job)
+    if public["status"] != "done" or not public["result"]:
+        raise HTTPException(404, "That run has no results (yet)")
+    return public, engines.result_tables(job["kind"], public["result"])
+
+
+@router.get(
+    "/jobs/{job_id}/tables/{table}",
+    summary="One table of a finished projection, comparison or deployment plan (the run page's charts)",
+)
+def run_table(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    job_id: Annotated[str, PathParam(max_length=40)],
+    table: Annotated[str, PathParam(max_length=40)],
+    format: Format = "json",
+) -> Response:
+    from fastapi import HTTPException
+
+    public, tables = finished_run_tables(request, user, job_id)
+    if table not in tables:
+        raise HTTPException(404, f"No table {table!r} (expected one of {', '.join(tables)})")
+    records = tables[table]
+    return tabular_response(
+        request,
+        user,
+        format,
+        name=f"{public['kind']}-{table}",
+        title=f"{public['kind'].title()} {table.replace('-', ' ')}",
+        payload={"job": job_id, "kind": public["kind"], "table": table, "records": records},
+        records=records,
+        notes=[f"Run {job_id}; parameters hash {public['params_hash']}; result hash {public['result_hash']}"],
+    )

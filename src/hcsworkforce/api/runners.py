@@ -47,3 +47,25 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
         "replaced": result.replaced,
         "findings": result.findings,
     }
+
+
+# Projections, comparisons and deployment plans run over the scope of the user who asked (api/engines.py).
+@runner("projection")
+def run_projection(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
+    from hcsworkforce.api import engines
+
+    return engines.run_projection(store, params, scope, progress)
+
+
+@runner("compare")
+def run_comparison(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
+    from hcsworkforce.api import engines
+
+    return engines.run_comparison(store, params, scope, progress)
+
+
+@runner("deployment")
+def run_deployment(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
+    from hcsworkforce.api import engines
+
+    return engines.run_deployment(store, params, scope, progress)

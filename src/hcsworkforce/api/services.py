@@ -97,6 +97,37 @@ def data_version(store: Store, census_date: date | None = None) -> tuple[Any, ..
     return version
 
 
+def store_version(store: Store) -> tuple[Any, ...]:
+    """Changes whenever any census is loaded or replaced (the latest or not): the key for rendered pages, which
+    also list the census dates. Remembered for a second, like data_version."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from hcsworkforce.store import tables as t
+
+    memo_key = (str(store.engine.url), "store")
+    now = time.monotonic()
+    hit = _version_memo.get(memo_key)
+    if hit is not None and now - hit[0] < VERSION_TTL_SECONDS and hit[1] is not None:
+        return hit[1]
+    c = t.censuses.c
+    with store.engine.connect() as conn:
+        row = conn.execute(select(func.count(c.id), func.max(c.id), func.max(c.imported_at))).first()
+    version = (str(store.engine.url), *(str(v) for v in (row or ())))
+    _version_memo[memo_key] = (now, version)
+    return version
+
+
+def peek_cached(cache: _Cache, key: Any) -> Any:
+    """A cached value or None, without waiting for another thread that is computing it (for async callers)."""
+    with cache.lock:
+        if key in cache.items:
+            cache.items.move_to_end(key)
+            return cache.items[key]
+    return None
+
+
 @dataclass
 class Frames:
     census_date: date
@@ -137,6 +168,11 @@ def clear_caches() -> None:
     _version_memo.clear()
     _frames_cache.clear()
     _results_cache.clear()
+    for hook in _clear_hooks:
+        hook()
+
+
+_clear_hooks: list[Callable[[], None]] = []  # other caches keyed by data version (rendered pages)
 
 
 # -- labels ------------------------------------------------------------------------------------------------

@@ -123,3 +123,166 @@ def pyramid(
             out.append(f'<text x="{cx_right + 4}" y="{ty:.1f}" font-size="12" fill="{TEXT}">–</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+NHS_ORANGE = "#ed8b00"
+NHS_RED = "#d5281b"
+NHS_GREEN = "#007f3b"
+
+
+def _nice_range(lo: float, hi: float) -> tuple[float, float]:
+    if hi == lo:
+        hi = lo + 1.0
+    pad = (hi - lo) * 0.05
+    return lo - pad, hi + pad
+
+
+def fan_chart(
+    years: Sequence[int],
+    series: Sequence[tuple[str, str, Sequence[tuple[float, float, float]]]],
+    *,
+    title: str,
+    unit: str,
+    chart_id: str,
+    width: int = 640,
+    height: int = 300,
+) -> Markup:
+    """Fan chart: for each (name, colour, [(p10, p50, p90) per year]) a shaded P10-P90 band and a P50 line."""
+    left, right, top, bottom = 70, 150, 14, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _, _, pts in series for p in pts for v in p]
+    lo, hi = _nice_range(min(values, default=0.0), max(values, default=1.0))
+    n = max(len(years) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + plot_w * i / n
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    out = [
+        f'<svg class="hcs-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)} ({escape(unit)}): median line and 10th to 90th '
+        "percentile band; the same figures are in the table below</title>",
+    ]
+    for k in range(5):  # horizontal grid with labels
+        v = lo + (hi - lo) * k / 4
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
+            f"{_fmt(v)}</text>"
+        )
+    step = max(1, len(years) // 6)
+    for i, yr in enumerate(years):
+        if i % step == 0 or i == len(years) - 1:
+            out.append(
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="12" '
+                f'fill="{TEXT}">{yr}</text>'
+            )
+    for si, (name, colour, pts) in enumerate(series):
+        upper = " ".join(f"{x(i):.1f},{y(p[2]):.1f}" for i, p in enumerate(pts))
+        lower = " ".join(f"{x(i):.1f},{y(p[0]):.1f}" for i, p in reversed(list(enumerate(pts))))
+        out.append(f'<polygon points="{upper} {lower}" fill="{colour}" fill-opacity="0.2" stroke="none"/>')
+        line = " ".join(f"{x(i):.1f},{y(p[1]):.1f}" for i, p in enumerate(pts))
+        dash = ' stroke-dasharray="6 4"' if si % 2 else ""
+        out.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>')
+        ly = top + 16 + si * 22
+        out.append(
+            f'<line x1="{left + plot_w + 12}" x2="{left + plot_w + 36}" y1="{ly - 4}" y2="{ly - 4}" '
+            f'stroke="{colour}" stroke-width="3"{dash}/>'
+            f'<text x="{left + plot_w + 42}" y="{ly}" font-size="12" fill="{TEXT}">{escape(name)}</text>'
+        )
+    out.append(
+        f'<text x="{left + plot_w + 12}" y="{top + 16 + len(series) * 22}" font-size="11" fill="{TEXT}">'
+        "band: P10 to P90</text>"
+    )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def diverging_bar_chart(
+    items: Sequence[tuple[str, float | None]],
+    *,
+    title: str,
+    unit: str,
+    chart_id: str,
+    width: int = 640,
+) -> Markup:
+    """Horizontal bars either side of zero (a shortfall left in red, a surplus right in green)."""
+    bar_h, gap, label_w, top = 20, 5, 200, 8
+    height = top + len(items) * (bar_h + gap) + 24
+    values = [abs(v) for _, v in items if v is not None]
+    vmax = max(values, default=1.0) or 1.0
+    half = (width - label_w - 20) / 2 - 40
+    zero = label_w + 20 + half + 40
+    out = [
+        f'<svg class="hcs-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)} ({escape(unit)}); the same figures are in the table below'
+        "</title>",
+        f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="0" y2="{height - 20}" stroke="{TEXT}"/>',
+    ]
+    for i, (label, value) in enumerate(items):
+        y = top + i * (bar_h + gap)
+        ty = y + bar_h * 0.7
+        short = label if len(label) <= 26 else label[:25] + "…"
+        out.append(
+            f'<text x="{label_w - 8}" y="{ty:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
+            f"{escape(short)}</text>"
+        )
+        if value is None:
+            continue
+        w = half * abs(value) / vmax
+        if value < 0:
+            out.append(
+                f'<rect x="{zero - w:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{NHS_RED}"/>'
+                f'<text x="{zero - w - 4:.1f}" y="{ty:.1f}" text-anchor="end" font-size="11" fill="{TEXT}">'
+                f"{_fmt(value)}</text>"
+            )
+        else:
+            out.append(
+                f'<rect x="{zero:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{NHS_GREEN}"/>'
+                f'<text x="{zero + w + 4:.1f}" y="{ty:.1f}" font-size="11" fill="{TEXT}">{_fmt(value)}</text>'
+            )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def stacked_bar_chart(
+    items: Sequence[tuple[str, float, float]],
+    *,
+    names: tuple[str, str],
+    title: str,
+    chart_id: str,
+    width: int = 640,
+) -> Markup:
+    """One bar per label split in two (e.g. posts filled, posts uncovered), with a key."""
+    bar_h, gap, label_w, top = 22, 6, 220, 30
+    height = top + len(items) * (bar_h + gap) + 10
+    vmax = max((a + b for _, a, b in items), default=1.0) or 1.0
+    plot_w = width - label_w - 70
+    out = [
+        f'<svg class="hcs-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)}; the same figures are in the table below</title>',
+        f'<rect x="{label_w}" y="6" width="14" height="14" fill="{NHS_BLUE}"/>'
+        f'<text x="{label_w + 20}" y="18" font-size="12" fill="{TEXT}">{escape(names[0])}</text>'
+        f'<rect x="{label_w + 150}" y="6" width="14" height="14" fill="{NHS_ORANGE}"/>'
+        f'<text x="{label_w + 170}" y="18" font-size="12" fill="{TEXT}">{escape(names[1])}</text>',
+    ]
+    for i, (label, a, b) in enumerate(items):
+        y = top + i * (bar_h + gap)
+        ty = y + bar_h * 0.7
+        short = label if len(label) <= 28 else label[:27] + "…"
+        wa, wb = plot_w * a / vmax, plot_w * b / vmax
+        out.append(
+            f'<text x="{label_w - 8}" y="{ty:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
+            f"{escape(short)}</text>"
+            f'<rect x="{label_w}" y="{y}" width="{wa:.1f}" height="{bar_h}" fill="{NHS_BLUE}"/>'
+            f'<rect x="{label_w + wa:.1f}" y="{y}" width="{wb:.1f}" height="{bar_h}" fill="{NHS_ORANGE}"/>'
+            f'<text x="{label_w + wa + wb + 6:.1f}" y="{ty:.1f}" font-size="11" fill="{TEXT}">'
+            f"{_fmt(a)} / {_fmt(a + b)}</text>"
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

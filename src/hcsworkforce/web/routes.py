@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +14,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from markupsafe import escape
+from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce import __version__, reference
 from hcsworkforce.api import accounts, jobs, services
@@ -92,6 +96,62 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
+# -- rendered pages, cached ---------------------------------------------------------------------------------
+# A page's HTML depends on the data version, the user's scope and the query; only the CSRF token, the CSP nonce
+# and the user's name differ between two users of one scope. Pages are rendered once with marks in those three
+# places and the marks replaced per request, so a repeat view costs a dictionary look-up and three string
+# replacements instead of a template render of up to 200 KB of HTML.
+CSRF_MARK = "hcs-mark-csrf-5f1c0b"
+NONCE_MARK = "hcs-mark-nonce-5f1c0b"
+NAME_MARK = "hcs-mark-name-5f1c0b"
+_pages = services._Cache(size=2048)
+services._clear_hooks.append(_pages.clear)
+
+
+async def cached_page(
+    request: Request,
+    user: User,
+    name: str,
+    key: tuple[Any, ...],
+    make_context: Callable[[], dict[str, Any]],
+) -> HTMLResponse:
+    c = ctx(request)
+    htmx = request.headers.get("hx-request") == "true"
+    full_key = (
+        name,
+        request.url.path,
+        key,
+        user.scope,
+        htmx,
+        c.settings.suppress_below,
+        services.store_version(c.store),
+    )
+    body: str | None = services.peek_cached(_pages, full_key)
+    if body is None:
+
+        def make() -> str:
+            context = make_context()
+            base = {
+                "user": dataclasses.replace(user, display_name=NAME_MARK),
+                "nav": NAV,
+                "path": request.url.path,
+                "csrf_token": CSRF_MARK,
+                "csp_nonce": NONCE_MARK,
+                "htmx": htmx,
+            }
+            return _env.get_template(name).render({**base, **context})
+
+        # A miss computes in a thread (reading the census can take a second); hits never leave the event loop.
+        body = await run_in_threadpool(_pages.get, full_key, make)
+    nonce = request.scope["state"].get("csp_nonce", "")
+    out = (
+        body.replace(CSRF_MARK, session(request).csrf)
+        .replace(NONCE_MARK, nonce)
+        .replace(NAME_MARK, str(escape(user.display_name or user.username)))
+    )
+    return HTMLResponse(out)
+
+
 def render_error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     return render(request, "error.html", {"title": title, "message": message}, status_code=status)
 
@@ -158,10 +218,14 @@ def sign_out(request: Request) -> Response:
 
 # -- home --------------------------------------------------------------------------------------------------
 @router.get("/")
-def home(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+async def home(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
     c = ctx(request)
-    res = services.headline(c.store, user.scope, c.settings.suppress_below)
-    return render(request, "home.html", {"res": res, "scope_label": user.describe_scope()})
+
+    def make() -> dict[str, Any]:
+        res = services.headline(c.store, user.scope, c.settings.suppress_below)
+        return {"res": res, "scope_label": user.describe_scope()}
+
+    return await cached_page(request, user, "home.html", (), make)
 
 
 # -- profile -----------------------------------------------------------------------------------------------
@@ -171,11 +235,16 @@ def _query_string(filters: dict[str, str], **extra: str | None) -> str:
 
 
 @router.get("/profile")
-def profile_page(
+async def profile_page(
     request: Request,
     user: Annotated[User, Depends(current_user)],
     query: Annotated[services.ProfileQuery, Depends(profile_query)],
 ) -> Response:
+    name = "_profile_results.html" if request.headers.get("hx-request") == "true" else "profile.html"
+    return await cached_page(request, user, name, query.key(), lambda: _profile_context(request, user, query))
+
+
+def _profile_context(request: Request, user: User, query: services.ProfileQuery) -> dict[str, Any]:
     c = ctx(request)
     res = services.profile(c.store, user.scope, query, c.settings.suppress_below)
     pyr = services.age_pyramid(c.store, user.scope, query, c.settings.suppress_below)
@@ -247,23 +316,32 @@ def profile_page(
         ),
         "crumbs": crumbs,
     }
-    name = "_profile_results.html" if request.headers.get("hx-request") == "true" else "profile.html"
-    return render(request, name, context)
+    return context
 
 
 # -- benchmarking ------------------------------------------------------------------------------------------
 @router.get("/benchmark")
-def benchmark_page(
+async def benchmark_page(
     request: Request,
     user: Annotated[User, Depends(current_user)],
     metric: str = "vacancy_rate",
     specialism: str | None = None,
 ) -> Response:
-    c = ctx(request)
     if metric not in services.BENCHMARK_METRICS:
         metric = "vacancy_rate"
     if specialism and specialism not in reference.specialisms():
         specialism = None
+    return await cached_page(
+        request,
+        user,
+        "benchmark.html",
+        (metric, specialism),
+        lambda: _benchmark_context(request, user, metric, specialism),
+    )
+
+
+def _benchmark_context(request: Request, user: User, metric: str, specialism: str | None) -> dict[str, Any]:
+    c = ctx(request)
     res = services.benchmark(c.store, user.scope, metric, c.settings.suppress_below, specialism)
     is_rate = metric in ("vacancy_rate", "leaver_rate_12m", "stability_index", "share_55_plus")
     scale = 100.0 if is_rate else 1.0
@@ -276,18 +354,14 @@ def benchmark_page(
         chart_id="bench",
     )
     qs = urlencode({k: v for k, v in {"metric": metric, "specialism": specialism}.items() if v})
-    return render(
-        request,
-        "benchmark.html",
-        {
-            "res": res,
-            "svg": svg,
-            "metrics": services.BENCHMARK_METRICS,
-            "is_rate": is_rate,
-            "qs": qs,
-            "specialisms": services.dimension_options(user.scope)["specialism"],
-        },
-    )
+    return {
+        "res": res,
+        "svg": svg,
+        "metrics": services.BENCHMARK_METRICS,
+        "is_rate": is_rate,
+        "qs": qs,
+        "specialisms": services.dimension_options(user.scope)["specialism"],
+    }
 
 
 # -- upload and runs ---------------------------------------------------------------------------------------
