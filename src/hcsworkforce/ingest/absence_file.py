@@ -76,8 +76,13 @@ def census_assignments(store: Any, census_date: date) -> pl.DataFrame:
     """Everyone in the census (in post, and leavers of its 12 months), one row per assignment, as the absence
     checks and the absence rate want them."""
     cols = ["staff_key", "assignment_key", "organisation_code", "start_date", "end_date"]
-    staff: pl.DataFrame = store.staff(census_date).with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
-    leavers: pl.DataFrame = store.leavers(census_date)
+    # Read through the trends service's reader, which survives a type-inference bug in Store._read.
+    from hcsworkforce.services.trends import read_frame
+
+    staff = read_frame(store, "staff", census_date).with_columns(
+        pl.lit(None, dtype=pl.Date).alias("end_date")
+    )
+    leavers = read_frame(store, "leavers", census_date)
     return pl.concat([staff.select(cols), leavers.select(cols)])
 
 

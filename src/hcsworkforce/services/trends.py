@@ -48,17 +48,55 @@ def read_frame(store: Any, table: str, census_date: date, scope: Scope | None = 
     """store.staff / leavers / establishment, read so that a known store bug cannot stop a trend.
 
     Store._read builds its frame with polars' default type inference over the first 100 rows, so a read whose
-    first 100 rows all lack a date (an organisation whose first hundred staff have no expected completion)
-    fails when a later row has one. Until that is fixed in the store, such a read is retried nationally with
-    the scope applied here (the national read starts with a mix of rows).
+    first 100 rows all lack a date (say the first hundred staff have no expected completion) fails when a
+    later row has one. Until the store reads with its schema, such a read is redone here with every row
+    inspected; the result is the same frame.
     """
-    reader = getattr(store, table)
     try:
-        return cast(pl.DataFrame, reader(census_date, scope))
+        return cast(pl.DataFrame, getattr(store, table)(census_date, scope))
     except pl.exceptions.ComputeError:
-        if scope is None or scope.kind == "national":
-            raise
-        return cast(pl.DataFrame, reader(census_date, None)).filter(scope.filter_expr())
+        return _read_all_rows(store, table, census_date, scope)
+
+
+def _read_all_rows(store: Any, table: str, census_date: date, scope: Scope | None) -> pl.DataFrame:
+    from sqlalchemy import select
+
+    from hcsworkforce import reference
+    from hcsworkforce.model import frames
+    from hcsworkforce.store import tables as t
+
+    tbl, columns, schema = {
+        "staff": (t.assignments, t.ASSIGNMENT_COLUMNS, frames.STAFF_SCHEMA),
+        "leavers": (t.leavers, t.LEAVER_COLUMNS, frames.LEAVER_SCHEMA),
+        "establishment": (t.establishment, t.ESTABLISHMENT_COLUMNS, frames.ESTABLISHMENT_SCHEMA),
+    }[table]
+    q = (
+        select(*(tbl.c[c] for c in columns), t.organisations.c.region_code)
+        .select_from(
+            tbl.join(t.censuses, tbl.c.census_id == t.censuses.c.id).outerjoin(
+                t.organisations, tbl.c.organisation_code == t.organisations.c.code
+            )
+        )
+        .where(t.censuses.c.census_date == census_date)
+    )
+    if scope is not None and scope.kind == "organisation":
+        q = q.where(tbl.c.organisation_code == scope.code)
+    elif scope is not None and scope.kind == "region":
+        q = q.where(t.organisations.c.region_code == scope.code)
+    with store.engine.connect() as conn:
+        rows = conn.execute(q).all()
+    df = pl.DataFrame(
+        [tuple(r) for r in rows], schema=[*columns, "region_code"], orient="row", infer_schema_length=None
+    ).with_columns(pl.lit(census_date).alias("census_date"))
+    if "specialism_id" in df.columns:
+        division = {sp.id: sp.division_id for sp in reference.specialisms().values()}
+        df = df.with_columns(
+            pl.col("specialism_id").replace_strict(division, default=None).alias("division_id")
+        )
+    return df.select(
+        pl.col(c).cast(dtype) if c in df.columns else pl.lit(None, dtype=dtype).alias(c)
+        for c, dtype in schema.items()
+    )
 
 
 def check_metric(metric: str, allowed: Sequence[str]) -> str:
@@ -643,9 +681,9 @@ def organisation_rows(store: Any, census_date: date, *, with_absence: bool = Fal
 
     info = store.census_info(census_date)
     rows = profile(
-        store.staff(census_date),
-        store.leavers(census_date),
-        store.establishment(census_date),
+        read_frame(store, "staff", census_date),
+        read_frame(store, "leavers", census_date),
+        read_frame(store, "establishment", census_date),
         ["region", "organisation"],
         census_date,
         has_leaver_data=bool(info and info["has_leaver_data"]),
