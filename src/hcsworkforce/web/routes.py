@@ -18,14 +18,14 @@ from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce import __version__, reference
-from hcsworkforce.api import accounts, jobs, services
+from hcsworkforce.api import accounts, engines, jobs, services
 from hcsworkforce.api.accounts import Throttled, User
 from hcsworkforce.api.deps import client_ip, ctx, current_user, optional_user, session, verify_csrf
-from hcsworkforce.api.routes import profile_query, submit_upload
+from hcsworkforce.api.routes import profile_query, submit_run, submit_upload
 from hcsworkforce.api.sessions import CSRF_FIELD
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.frames import AGE_BANDS
-from hcsworkforce.web import charts
+from hcsworkforce.web import charts, run_views
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,6 +77,8 @@ NAV = [
     ("/", "Home"),
     ("/profile", "Profile"),
     ("/benchmark", "Benchmarking"),
+    ("/scenarios", "Scenarios"),
+    ("/deployment", "Surge deployment"),
     ("/upload", "Upload"),
     ("/jobs", "Runs"),
     ("/about-data", "About the data"),
@@ -419,7 +421,120 @@ def job_page(request: Request, user: Annotated[User, Depends(current_user)], job
             request, 404, "Run not found", "There is no run with that reference in your area."
         )
     name = "_job_status.html" if request.headers.get("hx-request") == "true" else "job.html"
-    return render(request, name, {"job": job, "result_json": json.dumps(job.get("result"), default=str)})
+    view = run_views.view_for(job["kind"], job.get("result")) if job["status"] == "done" else None
+    return render(
+        request,
+        name,
+        {"job": job, "view": view, "result_json": json.dumps(job.get("result"), default=str)},
+    )
+
+
+# -- scenarios and surge deployment -------------------------------------------------------------------------
+async def _scenario_text(upload: UploadFile | None) -> str | None:
+    """The text of an uploaded scenario file, or None when no file was chosen."""
+    if upload is None or not upload.filename:
+        return None
+    data = await upload.read(engines.MAX_YAML_BYTES + 1)
+    if len(data) > engines.MAX_YAML_BYTES:
+        raise UserInputError(f"the scenario file is larger than {engines.MAX_YAML_BYTES // 1000} kB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserInputError("the scenario file is not text saved as UTF-8") from None
+
+
+def _problem_lines(e: UserInputError) -> list[tuple[str, str]]:
+    out = []
+    for p in e.problems:
+        where = ", ".join(x for x in (p.column, f"value {p.value!r}" if p.value else None) if x)
+        text = (
+            p.message + (f" ({where})" if where else "") + (f"; expected {p.expected}" if p.expected else "")
+        )
+        out.append(("runs" if p.column == "runs" else "scenario_file", text))
+    return out or [("scenario_file", e.summary())]
+
+
+def _scenarios_context(user: User, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "examples": engines.examples("scenario"),
+        "errors": errors,
+        "max_runs": engines.MAX_RUNS,
+        "scope_label": user.describe_scope(),
+    }
+
+
+@router.get("/scenarios")
+def scenarios_page(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    return render(request, "scenarios.html", _scenarios_context(user, []))
+
+
+async def _submit(request: Request, user: User, kind: str, params: dict[str, Any]) -> str:
+    return await run_in_threadpool(submit_run, request, user, kind, params)
+
+
+@router.post("/scenarios/run", dependencies=[Depends(verify_csrf)])
+async def scenarios_run(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    example: Annotated[str, Form(max_length=80)] = "",
+    runs: Annotated[str, Form(max_length=10)] = "",
+    scenario_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        text = await _scenario_text(scenario_file)
+        params = {"example": example or None, "scenario_yaml": text, "runs": runs.strip() or None}
+        job_id = await _submit(request, user, "projection", params)
+    except UserInputError as e:
+        return render(request, "scenarios.html", _scenarios_context(user, _problem_lines(e)), 422)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/scenarios/compare", dependencies=[Depends(verify_csrf)])
+async def scenarios_compare(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    a_example: Annotated[str, Form(max_length=80)] = "",
+    b_example: Annotated[str, Form(max_length=80)] = "",
+    runs: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    params = {
+        "a_example": a_example or None,
+        "a_scenario_yaml": None,
+        "a_runs": runs.strip() or None,
+        "b_example": b_example or None,
+        "b_scenario_yaml": None,
+        "b_runs": runs.strip() or None,
+    }
+    try:
+        job_id = await _submit(request, user, "compare", params)
+    except UserInputError as e:
+        return render(request, "scenarios.html", _scenarios_context(user, _problem_lines(e)), 422)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+def _deployment_context(user: User, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"examples": engines.examples("surge"), "errors": errors, "scope_label": user.describe_scope()}
+
+
+@router.get("/deployment")
+def deployment_page(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
+    return render(request, "deployment.html", _deployment_context(user, []))
+
+
+@router.post("/deployment/run", dependencies=[Depends(verify_csrf)])
+async def deployment_run(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    example: Annotated[str, Form(max_length=80)] = "",
+    scenario_file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        text = await _scenario_text(scenario_file)
+        params = {"example": example or None, "scenario_yaml": text}
+        job_id = await _submit(request, user, "deployment", params)
+    except UserInputError as e:
+        return render(request, "deployment.html", _deployment_context(user, _problem_lines(e)), 422)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 # -- about the data ----------------------------------------------------------------------------------------
