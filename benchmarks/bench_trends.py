@@ -3,14 +3,20 @@
 Issue 8's target: 36 monthly censuses of 60,000 staff, trend and SPC for every organisation x specialism
 series and funnels for every metric, in under 3 s together. The data are generated here with numpy (about
 200 organisations x 50 specialisms, 60,000 staff in all), so the figures measure the engines, not a database.
+The last measurements go through the store: `hcs synth --months 36` of 60,000 staff (synth.history), loaded
+with import_history into a SQLite file, then the trend of every organisation x specialism series read back
+from the 36 censuses (store reads, profile, SPC) and a funnel of every rate on the last census, as
+`hcs trend` and `hcs benchmark` do it.
 Run alone with `.venv/bin/python benchmarks/bench_trends.py`; `run()` returns the figures for benchmarks/run.py.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -147,6 +153,102 @@ def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return best, result
 
 
+def run_store(tmp: Path) -> list[dict[str, Any]]:
+    """36 monthly censuses of 60,000 staff through the importer and the store, then trends and funnels."""
+    import os
+
+    os.environ["HCS_DATA_DIR"] = str(tmp / "data")
+    from hcsworkforce.model.scope import NATIONAL
+    from hcsworkforce.services.trends import (
+        RATE_METRICS as SERVICE_RATES,
+    )
+    from hcsworkforce.services.trends import (
+        build_benchmark,
+        build_trend,
+        import_history,
+        organisation_rows,
+        profile_history,
+        read_manifest,
+    )
+    from hcsworkforce.settings import get_settings
+    from hcsworkforce.store import open_store
+    from hcsworkforce.synth.history import synthesise_months, write_months
+
+    get_settings.cache_clear()
+    t0 = time.perf_counter()
+    manifest = write_months(synthesise_months(STAFF, 2025, MONTHS, date(2025, 3, 31), ORGS), tmp / "months")
+    synth_s = time.perf_counter() - t0
+    store = open_store(f"sqlite:///{tmp / 'history.db'}", migrate=True)
+    entries, _ = read_manifest(manifest)
+    t0 = time.perf_counter()
+    import_history(store, entries)
+    import_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    history = profile_history(store, ["organisation", "specialism"], start=None, end=None, scope=NATIONAL)
+    read_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    series = 0
+    for m in ("headcount", "fte", "vacancy_rate", "leaver_rate_12m", "share_55_plus"):
+        tr = build_trend(
+            history,
+            m,
+            ["organisation", "specialism"],
+            improvement="decrease",
+            target=None,
+            fix_after=None,
+            rebase_at=[],
+            screen=True,
+            suppress_below=5,
+        )
+        series += len(tr.series)
+    spc_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = organisation_rows(store, entries[-1].census_date)
+    for m in SERVICE_RATES:
+        if m != "absence_rate":
+            build_benchmark(rows, m, peers="region", census_date=entries[-1].census_date, suppress_below=5)
+    funnel_s = time.perf_counter() - t0
+    return [
+        {
+            "name": "trends (store): synthesise and write 36 monthly extracts of 60,000 staff",
+            "seconds": round(synth_s, 3),
+            "target_seconds": None,
+            "notes": "synth.history + CSV writing, one pass",
+        },
+        {
+            "name": "trends (store): import 36 monthly censuses into SQLite (import_history)",
+            "seconds": round(import_s, 3),
+            "target_seconds": None,
+            "notes": f"{sum(e.census_date is not None for e in entries)} censuses, each validated and loaded "
+            "atomically as `hcs import` does; about 66,000 rows each",
+        },
+        {
+            "name": "trends (store): read 36 censuses and profile every org x specialism",
+            "seconds": round(read_s, 3),
+            "target_seconds": None,
+            "notes": "store.staff/leavers/establishment per census + profile engine; one pass",
+        },
+        {
+            "name": "trends (store): SPC of every org x specialism series, 5 metrics",
+            "seconds": round(spc_s, 3),
+            "target_seconds": None,
+            "notes": f"{series:,} series over 36 censuses, JSON-ready records with suppression",
+        },
+        {
+            "name": "trends (store): funnels of every rate by region, last census",
+            "seconds": round(funnel_s, 3),
+            "target_seconds": None,
+            "notes": "organisation rows read once; leaver, vacancy and 55+ rates",
+        },
+        {
+            "name": "trends (store): read + profile + SPC + funnels together",
+            "seconds": round(read_s + spc_s + funnel_s, 3),
+            "target_seconds": TARGET_SECONDS,
+            "notes": "issue 8's 3 s measured end to end from the store (the import is not counted)",
+        },
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     data = make_series()
     engines_s, counts = _timed(run_engines, data)
@@ -176,9 +278,15 @@ def run() -> list[dict[str, Any]]:
             "name": "trends: aggregation + SPC + funnels together",
             "seconds": round(engines_s + agg_s, 3),
             "target_seconds": TARGET_SECONDS,
-            "notes": "issue 8 acceptance: under 3 s together",
+            "notes": "issue 8 acceptance: under 3 s together (engines on in-memory data)",
         },
+        *_store_figures(),
     ]
+
+
+def _store_figures() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return run_store(Path(tmp))
 
 
 if __name__ == "__main__":
