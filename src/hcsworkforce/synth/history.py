@@ -568,7 +568,8 @@ def one_census_absences(extract: pl.DataFrame, census_date: date, seed: int) -> 
     people = SynthHistory._from_extract(extract)
     rng = np.random.default_rng([seed, 9])
     ep_p, ep_s, ep_e, ep_r = [], [], [], []
-    for census in month_ends(census_date, 12):
+    # Three months before the year too, so its first month has long absences already running.
+    for census in month_ends(census_date, 15):
         first_day = _days(census.replace(day=1))
         month_days = _days(census) - first_day + 1
         a, b, c, d = hist._new_absences(people, rng, 0, first_day, month_days)
