@@ -40,3 +40,24 @@ def test_init_creates_database_and_key(tmp_path: Path, capsys: pytest.CaptureFix
 
     key = get_settings().resolved_key_file()
     assert key.exists() and oct(key.stat().st_mode)[-3:] == "600"
+
+
+def test_a_column_empty_in_the_first_rows_reads_back(db_url: str, tmp_path: Path) -> None:
+    """Regression: reads typed columns from the first rows only, so a late date crashed the read."""
+    from datetime import date
+
+    from hcsworkforce.ingest import import_extract
+    from tests.foundation.fixtures import HAND_ROWS, HEADER, write_extract
+
+    rows = [r + ",none," for r in HAND_ROWS if not r.startswith("L")] * 1
+    rows = [f"X{i}," + r.split(",", 1)[1] for i, r in enumerate(rows * 40)]
+    rows.append(
+        "T1,1,RGT,Genomics,trainee_clinical_scientist,Band 6,1.0,1998-01-01,F,2023-09-01,,,stp,2026-08-31"
+    )
+    extract = write_extract(
+        tmp_path / "late.csv", rows, header=HEADER + ",Training Programme,Expected Completion"
+    )
+    store = open_store(db_url, migrate=True)
+    import_extract(extract, store, census_date=date(2024, 3, 31))
+    staff = store.staff()
+    assert staff["expected_completion"].drop_nulls().to_list() == [date(2026, 8, 31)]

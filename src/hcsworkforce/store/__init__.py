@@ -296,7 +296,11 @@ class Store:
             rows = conn.execute(q).all()
         if not rows:
             return frames.empty(schema)
-        df = pl.DataFrame([tuple(r) for r in rows], schema=[*columns, "region_code"], orient="row")
+        # Every row decides the types: a column null in the first rows (no expected completion yet) must not
+        # be typed Null and then fail on a later date.
+        df = pl.DataFrame(
+            [tuple(r) for r in rows], schema=[*columns, "region_code"], orient="row", infer_schema_length=None
+        )
         df = df.with_columns(pl.lit(_as_date(cdate)).alias("census_date"))
         if "specialism_id" in df.columns:
             division = {s.id: s.division_id for s in reference.specialisms().values()}
