@@ -211,3 +211,29 @@ def test_planner_journey(server: str, page: Any, demo_files: dict[str, Path]) ->
         page.goto(url)
         check_axe(page, name)
         shot(page, name)
+
+    # A projection: the job page polls (htmx) and then shows the fan charts, tables and downloads.
+    page.goto(f"{base}/scenarios")
+    check_axe(page, "scenarios")
+    shot(page, "13-scenarios")
+    page.select_option("#example", "national_baseline")
+    page.fill("#runs", "50")
+    page.click("button:has-text('Run the projection')")
+    page.wait_for_selector("text=Supply and demand (FTE)", timeout=120_000)
+    assert page.locator("svg.hcs-chart").count() >= 3
+    check_axe(page, "projection")
+    shot(page, "14-projection")
+    with page.expect_download() as dl:
+        page.locator("#gap-heading ~ p.hcs-downloads a:has-text('CSV')").first.click()
+    assert Path(dl.value.path()).read_text().startswith("specialism,")
+
+    # A surge deployment plan over the national staff.
+    page.goto(f"{base}/deployment")
+    check_axe(page, "deployment")
+    shot(page, "15-deployment")
+    page.select_option("#example", "covid19_like")
+    page.click("button:has-text('Plan the deployment')")
+    page.wait_for_selector("text=Posts left uncovered", timeout=120_000)
+    assert page.locator("#floors-table").count() == 1 or "Floors, with what remains: none" in page.content()
+    check_axe(page, "deployment-plan")
+    shot(page, "16-deployment-plan")
