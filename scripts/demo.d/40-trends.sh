@@ -12,9 +12,20 @@ $HCS init >/dev/null
 $HCS synth --staff 20000 --seed 2025 --months 18 --census-date 2025-03-31 --out "$HISTORY" --absence "$HISTORY"
 $HCS import-history "$HISTORY/manifest.json"
 SPIKE=$(.venv/bin/python -c "import json,sys; m=json.load(open(sys.argv[1])); print(next(s['organisation'] for s in m['shifts'] if s['kind']=='leaver_spike'))" "$HISTORY/manifest.json")
-echo "== The leaver rate at $SPIKE, where the synthetic history planted a leaver spike: SPC finds the special cause"
-$HCS trend leaver_rate --by organisation --organisation "$SPIKE" --format csv | cut -d, -f1-9
-$HCS trend leaver_rate --by organisation --organisation "$SPIKE"
+echo "== The 12-month leaver rate at $SPIKE, where the synthetic history planted a leaver spike."
+echo "   Limits are fixed on the 9 months before it; SPC (Making Data Count rules) finds the special cause."
+$HCS trend leaver_rate --by organisation --organisation "$SPIKE" --fix-after 9 --format json --out "$OUT/trend_$SPIKE.json"
+.venv/bin/python - "$OUT/trend_$SPIKE.json" <<'PY'
+import json, sys
+series = json.load(open(sys.argv[1]))["series"][0]
+print(f"{'month':<12}{'rate %':>8}{'mean %':>8}{'limits %':>16}  variation (rules)")
+for p in series["points"]:
+    pct = lambda v: "-" if v is None else f"{100 * v:.1f}"
+    rules = ", ".join(p["rules"])
+    print(f"{p['period']:<12}{pct(p['value']):>8}{pct(p['mean']):>8}{pct(p['lower_limit']) + '-' + pct(p['upper_limit']):>16}"
+          f"  {p['variation']}{' (' + rules + ')' if rules else ''}")
+print(f"Series: {series['summary']['variation']}")
+PY
 echo "== Leaver rates of every organisation on a funnel plot against England (small counts suppressed)"
 $HCS benchmark leaver_rate --organisation "$SPIKE" --out "$OUT/funnel_leaver_rate.txt"
 head -14 "$OUT/funnel_leaver_rate.txt"
