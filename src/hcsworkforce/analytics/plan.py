@@ -2,10 +2,10 @@
 
 ``project`` runs supply and demand for every run and summarises each year by the chosen dimensions as mean,
 P10, P50 and P90. ``commission`` chooses extra training places per programme, specialism and intake year so
-that the chosen percentile of the gap at a target year is closed at least training cost, within each
-programme's national capacity a year. It is an integer programme solved by HiGHS (scipy.optimize.milp). A
-gap capacity cannot close is not hidden: each constraint has a slack priced far above any place, and every
-slack left is reported as remaining gap.
+that the chosen percentile of the gap at a target year is closed per specialism and career level (a place
+counts only at its programme's exit level), as far as capacity and lead time allow, at least training cost.
+It is a small integer programme solved by HiGHS (scipy.optimize.milp). Every gap left is reported with its
+reason, never hidden.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from hcsworkforce.analytics.supply import (
     project_supply,
     run_projection,
 )
-from hcsworkforce.errors import UserInputError
+from hcsworkforce.errors import Problem, UserInputError
 
 Array = npt.NDArray[Any]
 
@@ -184,54 +184,334 @@ def project(
 
 # --- Commissioning ------------------------------------------------------------------------------------------
 
+QUALIFIED_LEVELS = LEVELS[:N_QUALIFIED]
+# Monte Carlo runs used for a percentile other than the median when neither --runs nor the scenario asks for
+# more: enough for a P90 per cell to be stable to a few tenths of an FTE on the national grid.
+DEFAULT_PERCENTILE_RUNS = 1000
+# The programme a planner would add to close a gap at each level, for the message when none is offered.
+_LEVEL_HINT = {
+    "assistant": "apprenticeship_l2",
+    "associate": "apprenticeship_l4",
+    "practitioner": "ptp",
+    "clinical_scientist": "stp",
+    "consultant": "hsst",
+}
+_EPS = 1e-6
+UNMET_REPORT_FTE = 0.05
+
 
 @dataclass(frozen=True)
 class ProgrammeOption:
-    """A programme that may be commissioned: what a place costs, and the national places a year."""
+    """A programme whose extra places may be bought: what they cost, where, and how many a year."""
 
-    programme: str
+    name: str  # as the scenario keys it: a programme id, or a career route id narrowing a programme
+    programme: str  # id in training_programmes.csv
     exit_level: str
     duration_years: float
     completion_rate: float
     entry_age_mean: float
     entry_age_sd: float
     cost_per_place_gbp: float
-    capacity_per_year: float
-    specialisms: tuple[str, ...] | None = None
+    capacity_per_year: float  # national, all specialisms, including the scenario's own commissions
+    capacity_by_year: dict[int, float] = field(default_factory=dict)  # intake year index -> national places
+    capacity_by_specialism: dict[str, float] = field(default_factory=dict)  # a year, own commissions included
+    specialisms: tuple[str, ...] | None = None  # those it serves; None: every specialism
+    completion_by_specialism: dict[str, float] = field(default_factory=dict)  # from the scenario's streams
     already_commissioned: dict[int, float] = field(default_factory=dict)  # intake year index -> places
+    already_by_specialism: dict[tuple[str, int], float] = field(default_factory=dict)
 
     @property
     def lag_years(self) -> int:
+        # As in the projection: places taken in year y are first counted in y + duration rounded up.
         return max(1, math.ceil(self.duration_years - 1e-9))
+
+    def capacity(self, j: int) -> float:
+        return self.capacity_by_year.get(j, self.capacity_per_year)
+
+    def serves(self, specialism: str) -> bool:
+        return self.specialisms is None or specialism in self.specialisms
+
+    def completion(self, specialism: str) -> float:
+        return self.completion_by_specialism.get(specialism, self.completion_rate)
+
+    def free_places(self, j: int, specialism: str | None = None) -> float:
+        """Places left to buy in intake year j, nationally or (with a specialism) in that specialism."""
+        free = self.capacity(j) - self.already_commissioned.get(j, 0.0)
+        if specialism is not None and specialism in self.capacity_by_specialism:
+            own = self.already_by_specialism.get((specialism, j), 0.0)
+            free = min(free, self.capacity_by_specialism[specialism] - own)
+        return max(0.0, free)
 
 
 @dataclass
 class CommissionPlan:
+    """The places bought and what they do to the gap; every list has stable keys (docs/planning.md)."""
+
     status: str
     target_year: int
     percentile: float
+    basis: str
     total_cost_gbp: float
-    places: list[dict[str, Any]]
+    total_places: int
+    plan: list[dict[str, Any]]
+    places_by_programme_year: list[dict[str, Any]]
+    by_level: list[dict[str, Any]]
     gaps: list[dict[str, Any]]
     unmet: list[dict[str, Any]]
+    programmes: list[dict[str, Any]]
+    optimality: dict[str, float]  # how far the integer plan may be from the proven bounds
     notes: list[str]
 
 
-def completer_response(supply: SupplyInputs, option: ProgrammeOption, years: int) -> Array:
-    """FTE per unit and level k years after one completer is first counted: (years + 1, units, levels).
+def completer_fte(supply: SupplyInputs, option: ProgrammeOption, years: int) -> Array:
+    """FTE at the exit level, k = 0..years after first being counted, of one completer in each unit.
 
-    The projection is linear in its stock, so one completer in every unit, projected with the scenario's
-    rates (and no other joiners or trainees), gives each unit's response at once. Recruits proportional to
-    the stock are kept: they are part of how a cell responds to being bigger.
+    Completers are followed with the scenario's expected rates: leavers and retirement by age take them out,
+    and so does progression to the next level (a completer who moves up no longer fills a post at the level
+    the place was bought for). Recruits proportional to the stock are switched off: they model hiring from the
+    labour market, which an extra trained person does not cause, and keeping them would make each place worth
+    more than one person. Shape (years + 1, units).
     """
     level = LEVEL_INDEX[option.exit_level]
-    ages = entry_age_distribution(option.entry_age_mean, option.entry_age_sd)
     stock = np.zeros((supply.n_units, N_LEVELS, N_AGES))
-    stock[:, level, :] = ages[None, :]
-    impulse = replace(supply, headcount=stock, horizon_years=max(1, years), trainee_hazard=None, training=())
-    result = project_supply(impulse)
-    response: Array = result.fte[:, 0]
-    return response
+    stock[:, level, :] = entry_age_distribution(option.entry_age_mean, option.entry_age_sd)[None, :]
+    cohort = replace(
+        supply,
+        headcount=stock,
+        horizon_years=max(1, years),
+        trainee_hazard=None,
+        training=(),
+        recruit_rate=np.zeros_like(supply.recruit_rate),
+        recruit_rate_sd=np.zeros_like(supply.recruit_rate_sd),
+    )
+    out: Array = project_supply(cohort).fte[:, 0, :, level]
+    return out
+
+
+@dataclass
+class _Columns:
+    """One integer variable per (option, unit, intake year index) that can close a gap."""
+
+    option: list[int] = field(default_factory=list)
+    unit: list[int] = field(default_factory=list)
+    intake: list[int] = field(default_factory=list)
+    effect: list[float] = field(default_factory=list)  # FTE at the exit level in the target year per place
+    upper: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.option)
+
+
+def _build_columns(
+    supply: SupplyInputs, need: Array, options: list[ProgrammeOption], t_target: int
+) -> _Columns:
+    cols = _Columns()
+    for oi, opt in enumerate(options):
+        last_intake = t_target - opt.lag_years
+        if last_intake < 0:
+            continue
+        level = LEVEL_INDEX[opt.exit_level]
+        response = completer_fte(supply, opt, t_target)
+        for u, (spec, _region) in enumerate(supply.units):
+            if need[u, level] <= 0 or not opt.serves(spec):
+                continue
+            cr = opt.completion(spec)
+            for j in range(last_intake + 1):
+                eff = cr * float(response[t_target - j - opt.lag_years, u])
+                if eff <= 1e-9:
+                    continue
+                cols.option.append(oi)
+                cols.unit.append(u)
+                cols.intake.append(j)
+                cols.effect.append(eff)
+                cols.upper.append(math.floor(opt.free_places(j, spec) + 1e-9))
+    return cols
+
+
+def _solve(
+    cols: _Columns,
+    rows: list[tuple[int, int]],
+    need: Array,
+    options: list[ProgrammeOption],
+    exit_level: list[int],
+    unmet_price_gbp_per_fte: float | None,
+    time_limit_seconds: float,
+    stage_two_seconds: float,
+) -> tuple[Array, Array, str, dict[str, float]]:
+    """Places per column and unmet FTE per gap row.
+
+    Gap rows: sum(effect x places) + unmet >= gap, one per (unit, level) with a gap some column can reach (a
+    place counts only at its programme's exit level, so a surplus or a cheap place at another level never
+    closes it). Capacity rows: places <= free places per option and intake year; per-specialism limits are
+    column bounds. Without a price for unmet gap, two solves: the least unmet FTE capacity allows, then the
+    least cost that keeps it. One weighted objective would trade a rounding error in the unmet FTE against
+    the cost (HiGHS's relative gap is taken on the whole objective), so its cost would not be optimal.
+    """
+    n_x, n_s = len(cols), len(rows)
+    row_of = {cell: i for i, cell in enumerate(rows)}
+    gap_r, gap_c, gap_v = [], [], []
+    for c in range(n_x):
+        r = row_of.get((cols.unit[c], exit_level[cols.option[c]]))
+        if r is not None:
+            gap_r.append(r)
+            gap_c.append(c)
+            gap_v.append(cols.effect[c])
+    gap_r += list(range(n_s))
+    gap_c += [n_x + i for i in range(n_s)]
+    gap_v += [1.0] * n_s
+    gap_matrix = sparse.csr_array((gap_v, (gap_r, gap_c)), shape=(n_s, n_x + n_s))
+    gap_lb = np.array([need[u, lv] for u, lv in rows])
+
+    cap_keys = sorted({(cols.option[c], cols.intake[c]) for c in range(n_x)})
+    cap_of = {k: i for i, k in enumerate(cap_keys)}
+    cap_matrix = sparse.csr_array(
+        (np.ones(n_x), ([cap_of[(cols.option[c], cols.intake[c])] for c in range(n_x)], list(range(n_x)))),
+        shape=(len(cap_keys), n_x + n_s),
+    )
+    cap_ub = np.array([math.floor(options[oi].free_places(j) + 1e-9) for oi, j in cap_keys], dtype=float)
+    constraints = [
+        LinearConstraint(gap_matrix, gap_lb, np.full(n_s, np.inf)),
+        LinearConstraint(cap_matrix, np.full(len(cap_keys), -np.inf), cap_ub),
+    ]
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n_s)])
+    bounds = Bounds(np.zeros(n_x + n_s), np.concatenate([np.array(cols.upper, dtype=float), gap_lb]))
+    # Costs in GBP thousands keep the coefficients within a few orders of magnitude of the FTE effects.
+    cost = np.concatenate([[options[oi].cost_per_place_gbp / 1000.0 for oi in cols.option], np.zeros(n_s)])
+    status = "optimal"
+    bounds_info = {"unmet_fte_above_bound": 0.0, "cost_gbp_above_bound": 0.0}
+    if unmet_price_gbp_per_fte is not None:
+        objective = cost.copy()
+        objective[n_x:] = unmet_price_gbp_per_fte / 1000.0
+        res = milp(
+            objective,
+            constraints=constraints,
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": time_limit_seconds, "mip_rel_gap": 1e-6},
+        )
+        if res.x is None:
+            raise RuntimeError(f"the solver found no plan: {res.message}")
+        if res.status != 0:
+            status = "best found in the time limit"
+        bound = getattr(res, "mip_dual_bound", None)
+        if bound is not None and np.isfinite(bound):
+            bounds_info["cost_gbp_above_bound"] = max(0.0, float(res.fun - bound) * 1000.0)
+    else:
+        # Stage 1: the least unmet FTE. Proving the last 1e-4 of it costs minutes on the national grid (a
+        # knapsack over fractional FTE per place) for nothing a planner would see, so the relative gap is
+        # 1e-4 and the distance to the proven bound is reported.
+        unmet_only = np.concatenate([np.zeros(n_x), np.ones(n_s)])
+        first = milp(
+            unmet_only,
+            constraints=constraints,
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": time_limit_seconds, "mip_rel_gap": 1e-4},
+        )
+        if first.x is None:
+            raise RuntimeError(f"the solver found no plan: {first.message}")
+        least_unmet = float(first.x[n_x:].sum())
+        unmet_bound = getattr(first, "mip_dual_bound", None)
+        unmet_bound = least_unmet if unmet_bound is None or not np.isfinite(unmet_bound) else unmet_bound
+        # Stage 2: the least cost keeping unmet within the same tolerance. Good plans come within a second;
+        # proving the last pounds does not, so it stops at the time limit with the best plan and its bound.
+        keep = LinearConstraint(unmet_only[None, :], -np.inf, least_unmet * (1 + 1e-4) + 1e-6)
+        res = milp(
+            cost,
+            constraints=[*constraints, keep],
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": stage_two_seconds, "mip_rel_gap": 1e-5},
+        )
+        if res.x is None:  # no plan within the time limit: keep the first, which is feasible
+            res = first
+            status = "least unmet gap; cost not minimised in the time limit"
+        else:
+            if res.status != 0:
+                status = "stopped at the time limit with the best plan found (see optimality)"
+            cost_bound = getattr(res, "mip_dual_bound", None)
+            if cost_bound is not None and np.isfinite(cost_bound):
+                bounds_info["cost_gbp_above_bound"] = max(0.0, float(res.fun - cost_bound) * 1000.0)
+        bounds_info["unmet_fte_above_bound"] = max(0.0, float(res.x[n_x:].sum()) - float(unmet_bound))
+    places: Array = np.round(res.x[:n_x])
+    return places, np.asarray(res.x[n_x:]), status, bounds_info
+
+
+def _unmet_reason(
+    spec: str,
+    level: str,
+    options: list[ProgrammeOption],
+    col_ids: list[int],
+    cols: _Columns,
+    places: Array,
+    used: dict[tuple[int, int], float],
+    start_year: int,
+    target_year: int,
+    priced: bool,
+) -> tuple[str, str]:
+    """Why a gap is left: (code, words). Codes: trainee_posts, no_programme, not_served, lead_time, capacity,
+    price."""
+    t_target = target_year - start_year
+    if level not in QUALIFIED_LEVELS:
+        return (
+            "trainee_posts",
+            "trainee posts are filled by trainees while they train, which the projection does not count; "
+            "completers join qualified levels",
+        )
+    producers = [o for o in options if o.exit_level == level]
+    if not producers:
+        return (
+            "no_programme",
+            f"no programme offered produces {level} (offer e.g. {_LEVEL_HINT.get(level, 'one')})",
+        )
+    serving = [o for o in producers if o.serves(spec)]
+    if not serving:
+        names = ", ".join(o.name for o in producers)
+        return "not_served", f"no programme offered for {level} serves {spec} ({names} do not)"
+    slow = [o for o in serving if o.lag_years > t_target]
+    slow_text = "; ".join(
+        f"{o.name} takes {o.duration_years:g} years: places from {start_year} are first counted in "
+        f"{start_year + o.lag_years}, after {target_year}"
+        for o in slow
+    )
+    if len(slow) == len(serving):
+        return "lead_time", slow_text
+    full: dict[str, list[int]] = {}
+    for c in col_ids:
+        opt = options[cols.option[c]]
+        j = cols.intake[c]
+        national_full = used.get((cols.option[c], j), 0.0) >= opt.free_places(j) - _EPS
+        if places[c] >= cols.upper[c] - _EPS or national_full:
+            full.setdefault(opt.name, []).append(start_year + j)
+    if full:
+        parts = []
+        for name, years in full.items():
+            opt = next(o for o in options if o.name == name)
+            parts.append(
+                f"{name} places are all used in {_year_span(years)} (intakes up to "
+                f"{target_year - opt.lag_years} finish by {target_year})"
+            )
+        text = "capacity: " + "; ".join(parts)
+        return "capacity", text + (f"; {slow_text}" if slow_text else "")
+    if not col_ids:  # served and in time, but a completer has left the level by the target year
+        return (
+            "lead_time",
+            f"completers of {', '.join(o.name for o in serving)} leave {level} before {target_year}",
+        )
+    if priced:
+        return "price", "a place costs more than the unmet-gap price it would save"
+    return "capacity", "capacity"
+
+
+def _year_span(years: list[int]) -> str:
+    ys = sorted(set(years))
+    if ys == list(range(ys[0], ys[-1] + 1)) and len(ys) > 1:
+        return f"{ys[0]}-{ys[-1]}"
+    return ", ".join(str(y) for y in ys)
+
+
+def _r(v: float) -> float:
+    return round(float(v), 3) + 0.0  # + 0.0 turns -0.0 into 0.0 in the JSON
 
 
 def commission(
@@ -242,155 +522,194 @@ def commission(
     start_year: int,
     target_year: int,
     percentile: float,
-    unmet_penalty_gbp_per_fte: float = 1e9,
-    time_limit_seconds: float = 60.0,
+    basis: str = "expected path",
+    unmet_price_gbp_per_fte: float | None = None,
+    time_limit_seconds: float = 20.0,
+    stage_two_seconds: float = 2.0,
 ) -> CommissionPlan:
-    """Least-cost extra places closing ``gap_at_target`` (units, levels) FTE by ``target_year``.
+    """Least-cost extra places closing ``gap_at_target`` (units, levels) FTE by ``target_year``, per level.
 
-    For each (programme, specialism, intake year j) the places x give cr x response[target - j - lag] FTE at
-    each level of that unit. Constraints: for each (unit, qualified level) with a positive gap,
-    sum(effect x) + unmet >= gap; for each programme and intake year, places + those already commissioned
-    <= capacity. Objective: cost x places + penalty x unmet.
+    A place of programme p in specialism s taken in intake year j adds completion_rate x
+    completer_fte[target - j - lag] FTE at p's exit level in s, and nowhere else. The gap at each (specialism,
+    level) is closed as far as capacity and lead time allow, then at least cost (or, with a price, weighed
+    against it); what remains is reported with its reason.
     """
     notes: list[str] = []
     t_target = target_year - start_year
-    if t_target < 1 or t_target > supply.horizon_years:
+    if not 1 <= t_target <= supply.horizon_years:
         raise UserInputError(
-            f"target year {target_year} is outside the projection ({start_year + 1}-{start_year + supply.horizon_years})"
+            Problem(
+                "is outside the projection",
+                column="target year",
+                value=str(target_year),
+                expected=f"a year from {start_year + 1} to {start_year + supply.horizon_years}",
+            )
         )
-    need = np.where(gap_at_target > 1e-9, gap_at_target, 0.0)
-    need[:, N_QUALIFIED:] = 0.0  # trainee posts are filled by intake, not by completers
-    trainee_gap = float(np.clip(gap_at_target[:, N_QUALIFIED:], 0, None).sum())
-    if trainee_gap > 0:
-        notes.append(f"{trainee_gap:,.1f} FTE of gap in trainee posts is not something completers can close")
-
-    columns: list[tuple[int, int, int]] = []  # (option, unit, intake year index)
-    effects: list[Array] = []  # (units? no: levels) per column
-    for oi, opt in enumerate(options):
+    gap = np.asarray(gap_at_target, dtype=np.float64)
+    need = np.where(gap > _EPS, gap, 0.0)
+    need[:, N_QUALIFIED:] = 0.0  # trainee posts: reported, not closed (see _unmet_reason)
+    exit_level = [LEVEL_INDEX[o.exit_level] for o in options]
+    for opt in options:
+        full = [start_year + j for j in range(t_target) if opt.free_places(j) <= 0]
+        if full:
+            notes.append(
+                f"{opt.name}: the scenario's own commissions already use its national capacity in "
+                f"{_year_span(full)}: no extra places there"
+            )
         if opt.lag_years > t_target:
-            notes.append(f"{opt.programme}: takes {opt.lag_years} years, too long to help by {target_year}")
-            continue
-        response = completer_response(supply, opt, t_target)
-        for u, (spec, _region) in enumerate(supply.units):
-            if opt.specialisms is not None and spec not in opt.specialisms:
-                continue
-            for j in range(0, t_target - opt.lag_years + 1):
-                eff = opt.completion_rate * response[t_target - j - opt.lag_years, u]
-                if (eff * (need[u] > 0)).sum() <= 1e-12:
-                    continue
-                columns.append((oi, u, j))
-                effects.append(eff)
+            notes.append(f"{opt.name}: takes {opt.duration_years:g} years, too long to help by {target_year}")
 
-    rows = [(u, lv) for u in range(supply.n_units) for lv in range(N_QUALIFIED) if need[u, lv] > 0]
-    row_of = {cell: i for i, cell in enumerate(rows)}
-    n_x, n_s = len(columns), len(rows)
-
-    # Gap rows: effects on x, +1 on the row's own slack, >= gap.
-    a_rows: list[int] = []
-    a_cols: list[int] = []
-    a_vals: list[float] = []
-    for c, ((_oi, u, _j), eff) in enumerate(zip(columns, effects, strict=True)):
-        for lv in range(N_QUALIFIED):
-            if (u, lv) in row_of and eff[lv] > 0:
-                a_rows.append(row_of[(u, lv)])
-                a_cols.append(c)
-                a_vals.append(float(eff[lv]))
-    for i in range(n_s):
-        a_rows.append(i)
-        a_cols.append(n_x + i)
-        a_vals.append(1.0)
-    lb = [float(need[u, lv]) for u, lv in rows]
-    ub = [np.inf] * n_s
-
-    # Capacity rows: one per programme and intake year.
-    cap_keys = sorted({(oi, j) for oi, _u, j in columns})
-    cap_row = {k: n_s + i for i, k in enumerate(cap_keys)}
-    for c, (oi, _u, j) in enumerate(columns):
-        a_rows.append(cap_row[(oi, j)])
-        a_cols.append(c)
-        a_vals.append(1.0)
-    for oi, j in cap_keys:
-        opt = options[oi]
-        free = opt.capacity_per_year - opt.already_commissioned.get(j, 0.0)
-        if free < 0:
-            notes.append(f"{opt.programme} {start_year + j}: scenario commissions already exceed capacity")
-        lb.append(-np.inf)
-        ub.append(max(0.0, free))
-
-    cost = np.array(
-        [options[oi].cost_per_place_gbp for oi, _u, _j in columns] + [unmet_penalty_gbp_per_fte] * n_s
-    )
-    places: list[dict[str, Any]] = []
-    unmet: list[dict[str, Any]] = []
-    gaps: list[dict[str, Any]] = []
-    if n_x + n_s == 0:
-        return CommissionPlan("nothing to close", target_year, percentile, 0.0, [], [], [], notes)
-    matrix = sparse.csr_array((a_vals, (a_rows, a_cols)), shape=(len(lb), n_x + n_s))
-    integrality = np.array([1] * n_x + [0] * n_s)
-    # Scale costs to thousands so the penalty and costs sit in a range HiGHS handles without trouble.
-    res = milp(
-        cost / 1000.0,
-        constraints=[LinearConstraint(matrix, np.array(lb), np.array(ub))],
-        integrality=integrality,
-        bounds=Bounds(np.zeros(n_x + n_s), np.full(n_x + n_s, np.inf)),
-        options={"time_limit": time_limit_seconds, "mip_rel_gap": 1e-6},
-    )
-    if res.x is None:
-        return CommissionPlan(
-            f"solver failed: {res.message}", target_year, percentile, 0.0, [], [], [], notes
+    cols = _build_columns(supply, need, options, t_target)
+    rows = sorted({(cols.unit[c], exit_level[cols.option[c]]) for c in range(len(cols))})
+    places = np.zeros(len(cols))
+    status = "optimal"
+    optimality = {"unmet_fte_above_bound": 0.0, "cost_gbp_above_bound": 0.0}
+    if rows:
+        places, _unmet, status, optimality = _solve(
+            cols,
+            rows,
+            need,
+            options,
+            exit_level,
+            unmet_price_gbp_per_fte,
+            time_limit_seconds,
+            stage_two_seconds,
         )
-    status = "optimal" if res.status == 0 else f"stopped: {res.message}"
-    x = np.round(res.x[:n_x])
-    slack = res.x[n_x:]
-    closed = np.zeros_like(need)
-    total_cost = 0.0
-    for c, ((oi, u, j), eff) in enumerate(zip(columns, effects, strict=True)):
-        if x[c] <= 0:
+    elif need.sum() <= 0:
+        status = "nothing to close"
+
+    closed = np.zeros_like(gap)
+    used: dict[tuple[int, int], float] = {}
+    plan: list[dict[str, Any]] = []
+    by_prog_year: dict[tuple[str, int], list[float]] = {}
+    for c in range(len(cols)):
+        if places[c] <= 0:
             continue
-        opt = options[oi]
-        closed[u, :N_QUALIFIED] += x[c] * eff[:N_QUALIFIED]
-        total_cost += x[c] * opt.cost_per_place_gbp
-        places.append(
+        opt = options[cols.option[c]]
+        u, j, n = cols.unit[c], cols.intake[c], float(places[c])
+        spec = supply.units[u][0]
+        closed[u, exit_level[cols.option[c]]] += n * cols.effect[c]
+        used[(cols.option[c], j)] = used.get((cols.option[c], j), 0.0) + n
+        cost = n * opt.cost_per_place_gbp
+        plan.append(
             {
-                "programme": opt.programme,
-                "specialism": supply.units[u][0],
+                "programme": opt.name,
+                "specialism": spec,
+                "exit_level": opt.exit_level,
                 "intake_year": start_year + j,
                 "first_counted_year": start_year + j + opt.lag_years,
-                "places": int(x[c]),
-                "expected_completers": round(float(x[c] * opt.completion_rate), 3),
-                "fte_at_target_year": round(float(x[c] * eff[:N_QUALIFIED].sum()), 3),
-                "cost_gbp": round(float(x[c] * opt.cost_per_place_gbp), 2),
+                "places": int(n),
+                "expected_completers": _r(n * opt.completion(spec)),
+                "fte_at_target_year": _r(n * cols.effect[c]),
+                "cost_gbp": round(cost, 2),
             }
         )
-    places.sort(key=lambda r: (r["programme"], r["specialism"], r["intake_year"]))
+        acc = by_prog_year.setdefault((opt.name, start_year + j), [0.0, 0.0])
+        acc[0] += n
+        acc[1] += cost
+    plan.sort(key=lambda r: (r["programme"], r["specialism"], r["intake_year"]))
+    option_of = {o.name: o for o in options}
+    places_by_programme_year = [
+        {
+            "programme": name,
+            "intake_year": year,
+            "places": int(v[0]),
+            "cost_gbp": round(v[1], 2),
+            "free_capacity": _r(option_of[name].free_places(year - start_year)),
+        }
+        for (name, year), v in sorted(by_prog_year.items())
+    ]
+
+    cols_of_cell: dict[tuple[int, int], list[int]] = {}
+    for c in range(len(cols)):
+        cols_of_cell.setdefault((cols.unit[c], exit_level[cols.option[c]]), []).append(c)
+    gaps: list[dict[str, Any]] = []
+    unmet: list[dict[str, Any]] = []
     for u in range(supply.n_units):
+        spec = supply.units[u][0]
         for lv in range(N_LEVELS):
-            g = float(gap_at_target[u, lv])
-            if g <= 1e-9:
+            before, done = float(gap[u, lv]), float(closed[u, lv])
+            if before <= 5e-4 and done <= 0:
                 continue
-            remaining = max(0.0, g - float(closed[u, lv])) if lv < N_QUALIFIED else g
-            row = {
-                "specialism": supply.units[u][0],
-                "career_level": LEVELS[lv],
-                "gap_fte": round(g, 3),
-                "closed_fte": round(float(closed[u, lv]), 3),
-                "remaining_gap_fte": round(remaining, 3),
-            }
-            gaps.append(row)
-    for i, (u, lv) in enumerate(rows):
-        if slack[i] > 1e-6:
-            unmet.append(
+            gaps.append(
                 {
-                    "specialism": supply.units[u][0],
+                    "specialism": spec,
                     "career_level": LEVELS[lv],
-                    "gap_fte": round(float(need[u, lv]), 3),
-                    "unmet_fte": round(float(slack[i]), 3),
-                    "reason": "capacity or lead time cannot close it by the target year",
+                    "gap_before_fte": _r(before),
+                    "closed_fte": _r(done),
+                    "gap_after_fte": _r(before - done),
                 }
             )
-    if unmet:
-        status += f"; target not met in {len(unmet)} cells"
-    return CommissionPlan(status, target_year, percentile, round(total_cost, 2), places, gaps, unmet, notes)
+            left = before - done
+            # Below 0.05 FTE a remainder is the solver's tolerance (1e-4 of the unmet total), not a gap.
+            if left > UNMET_REPORT_FTE:
+                code, reason = _unmet_reason(
+                    spec,
+                    LEVELS[lv],
+                    options,
+                    cols_of_cell.get((u, lv), []),
+                    cols,
+                    places,
+                    used,
+                    start_year,
+                    target_year,
+                    unmet_price_gbp_per_fte is not None,
+                )
+                unmet.append(
+                    {
+                        "specialism": spec,
+                        "career_level": LEVELS[lv],
+                        "gap_fte": _r(before),
+                        "unmet_fte": _r(left),
+                        "reason_code": code,
+                        "reason": reason,
+                    }
+                )
+    by_level = []
+    for lv in range(N_LEVELS):
+        g = gap[:, lv]
+        by_level.append(
+            {
+                "career_level": LEVELS[lv],
+                "gap_before_fte": _r(np.clip(g, 0, None).sum()),
+                "surplus_fte": _r(np.clip(-g, 0, None).sum()),
+                "closed_fte": _r(closed[:, lv].sum()),
+                "unmet_fte": _r(sum(r["unmet_fte"] for r in unmet if r["career_level"] == LEVELS[lv])),
+            }
+        )
+    qualified_unmet = [r for r in unmet if r["reason_code"] != "trainee_posts"]
+    if qualified_unmet:
+        status += f"; gap left in {len(qualified_unmet)} specialism x level cells"
+    total_cost = sum(r["cost_gbp"] for r in plan)
+    programmes = [
+        {
+            "programme": o.name,
+            "exit_level": o.exit_level,
+            "duration_years": o.duration_years,
+            "first_counted_after_years": o.lag_years,
+            "completion_rate": o.completion_rate,
+            "cost_per_place_gbp": o.cost_per_place_gbp,
+            "capacity_per_year": o.capacity_per_year,
+            "specialisms": list(o.specialisms) if o.specialisms is not None else None,
+        }
+        for o in options
+    ]
+    return CommissionPlan(
+        status=status,
+        target_year=target_year,
+        percentile=percentile,
+        basis=basis,
+        total_cost_gbp=round(total_cost, 2),
+        total_places=int(sum(r["places"] for r in plan)),
+        plan=plan,
+        places_by_programme_year=places_by_programme_year,
+        by_level=by_level,
+        gaps=gaps,
+        unmet=unmet,
+        programmes=programmes,
+        optimality={k: round(v, 3) for k, v in optimality.items()},
+        notes=notes,
+    )
 
 
 # --- Scenario-level services: what the CLI, API and web call ------------------------------------------------
@@ -505,25 +824,100 @@ def project_scenario(
     )
 
 
+def _served_specialisms(key: str, programme: str) -> tuple[str, ...] | None:
+    """Specialisms a programme (or one career route of it) serves, from career_routes.csv; None: all.
+
+    A programme with several routes serves the union of them (the Level 6 apprenticeship is open to every
+    specialism, its Biomedical Scientist route to Life Sciences only: key the route to get the narrower one).
+    """
+    from hcsworkforce.analytics.pathways import career_routes
+    from hcsworkforce.reference import specialisms
+
+    routes = [r for r in career_routes() if (r.id == key if key != programme else r.programme == programme)]
+    if not routes or any(not r.specialisms and not r.divisions for r in routes):
+        return None
+    return tuple(s for s in specialisms() if any(r.open_to(s) for r in routes))
+
+
 def commission_options(scenario: Any) -> list[ProgrammeOption]:
-    """Programmes that may be bought, with reference defaults where the scenario gives no figure."""
+    """Programmes that may be bought, with reference defaults where the scenario gives no figure.
+
+    Completion rates come from the scenario's training streams for that programme and specialism where
+    they give one, else the reference default; capacity counts the scenario's own commissions first.
+    """
+    from hcsworkforce.analytics.pathways import career_routes
     from hcsworkforce.analytics.supply import reference_programmes
 
     ref = reference_programmes()
+    route_programme = {r.id: r.programme for r in career_routes()}
     out = []
-    for pid, spec in scenario.commissioning.programmes.items():
+    for key, spec in scenario.commissioning.programmes.items():
+        pid = key if key in ref else route_programme.get(key, key)
         d = ref.get(pid)
+        where = f"commissioning.programmes.{key}"
         if d is None or not d.exit_level:
-            raise UserInputError(f"commissioning.programmes.{pid}: no reference defaults for this programme")
-        already: dict[int, float] = {}
-        for stream in scenario.supply.training:
-            if stream.programme == pid:
-                for j in range(scenario.horizon_years):
-                    already[j] = already.get(j, 0.0) + stream.places_in_year(
-                        scenario.start_year + j, scenario.start_year
+            raise UserInputError(
+                Problem(
+                    "has no reference cost, capacity or exit level (planning_training.csv)",
+                    column=where,
+                    value=key,
+                    expected=", ".join(sorted(p for p, v in ref.items() if v.exit_level)),
+                )
+            )
+        served = _served_specialisms(key, pid)
+        chosen: tuple[str, ...] | None = served
+        if spec.specialisms is not None:
+            outside = [s for s in spec.specialisms if served is not None and s not in served]
+            if outside:
+                raise UserInputError(
+                    Problem(
+                        f"{key} does not serve this specialism (career_routes.csv)",
+                        column=f"{where}.specialisms",
+                        value=", ".join(outside),
+                        expected=", ".join(served or ()),
                     )
+                )
+            chosen = tuple(spec.specialisms)
+        for s in spec.capacity_by_specialism:
+            if chosen is not None and s not in chosen:
+                raise UserInputError(
+                    Problem(
+                        f"{key} is not offered in this specialism",
+                        column=f"{where}.capacity_by_specialism",
+                        value=s,
+                        expected=", ".join(chosen),
+                    )
+                )
+        already: dict[int, float] = {}
+        already_spec: dict[tuple[str, int], float] = {}
+        completion: dict[str, float] = {}
+        for stream in scenario.supply.training:
+            if stream.programme != pid or (chosen is not None and stream.specialism not in chosen):
+                continue
+            if stream.completion_rate is not None:
+                completion[stream.specialism] = stream.completion_rate.value
+            for j in range(scenario.horizon_years):
+                n = stream.places_in_year(scenario.start_year + j, scenario.start_year)
+                already[j] = already.get(j, 0.0) + n
+                already_spec[(stream.specialism, j)] = already_spec.get((stream.specialism, j), 0.0) + n
+        cap = spec.capacity_per_year
+        by_year: dict[int, float] = {}
+        if isinstance(cap, dict):
+            for year, places in cap.items():
+                if not scenario.start_year <= year < scenario.end_year:
+                    raise UserInputError(
+                        Problem(
+                            "is not an intake year of the projection",
+                            column=f"{where}.capacity_per_year",
+                            value=str(year),
+                            expected=f"{scenario.start_year}-{scenario.end_year - 1}",
+                        )
+                    )
+                by_year[year - scenario.start_year] = places
+            cap = None
         out.append(
             ProgrammeOption(
+                name=key,
                 programme=pid,
                 exit_level=d.exit_level,
                 duration_years=d.duration_years,
@@ -533,14 +927,73 @@ def commission_options(scenario: Any) -> list[ProgrammeOption]:
                 cost_per_place_gbp=spec.cost_per_place_gbp
                 if spec.cost_per_place_gbp is not None
                 else d.cost_per_place_gbp,
-                capacity_per_year=spec.capacity_per_year
-                if spec.capacity_per_year is not None
-                else d.capacity_per_year,
-                specialisms=tuple(spec.specialisms) if spec.specialisms is not None else None,
+                capacity_per_year=cap if cap is not None else d.capacity_per_year,
+                capacity_by_year=by_year,
+                capacity_by_specialism=dict(spec.capacity_by_specialism),
+                specialisms=chosen,
+                completion_by_specialism=completion,
                 already_commissioned=already,
+                already_by_specialism=already_spec,
             )
         )
     return out
+
+
+def gap_samples_at(supply: SupplyInputs, demand: DemandInputs, z: Array, t: int) -> Array:
+    """Demand - supply FTE per run, unit and level in year index t: (runs, units, levels).
+
+    Only that year is kept and nothing is grouped or summarised: this is all commissioning needs, and far
+    less work than a full projection summary over every year.
+    """
+    runs = z.shape[0]
+    out = np.zeros((runs, supply.n_units, N_LEVELS))
+    fph = supply.fte_per_head
+
+    def sink(s: slice, st: YearState) -> None:
+        if st.t == t:
+            out[s] = demand.demand_fte(t, z[s]) - st.headcount * fph[None]
+
+    run_projection(supply, z, sink)
+    return out
+
+
+@dataclass
+class CommissionResult:
+    """A commissioning plan with everything needed to reproduce and audit it."""
+
+    name: str
+    hash: str
+    resolved: dict[str, Any]
+    runs: int
+    plan: CommissionPlan
+    assumptions: list[dict[str, Any]]
+    notes: list[str]
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.plan
+        return {
+            "scenario": self.name,
+            "hash": self.hash,
+            "target_year": p.target_year,
+            "percentile": p.percentile,
+            "basis": p.basis,
+            "runs": self.runs,
+            "status": p.status,
+            "total_cost_gbp": p.total_cost_gbp,
+            "total_places": p.total_places,
+            "places_by_programme_year": p.places_by_programme_year,
+            "plan": p.plan,
+            "by_level": p.by_level,
+            "gaps": p.gaps,
+            "unmet": p.unmet,
+            "programmes": p.programmes,
+            "optimality": p.optimality,
+            "assumptions": self.assumptions,
+            "notes": self.notes,
+            "data": self.data,
+            "resolved_scenario": self.resolved,
+        }
 
 
 def commission_scenario(
@@ -551,50 +1004,69 @@ def commission_scenario(
     establishment: Any = None,
     percentile: float | None = None,
     target_year: int | None = None,
+    runs: int | None = None,
     wisn_fte: dict[str, float] | None = None,
-) -> tuple[ScenarioProjection, CommissionPlan]:
-    """Project by specialism and level, then commission against the chosen percentile of the target-year gap."""
+) -> CommissionResult:
+    """The gap by specialism and level in the target year, then the places that close it.
+
+    The median (P50) is taken on the expected path (one run with every rate at its value) unless ``runs`` is
+    given; another percentile needs the Monte Carlo runs: ``runs``, else the scenario's, at least
+    DEFAULT_PERCENTILE_RUNS. The percentile is taken cell by cell (each specialism and level on its own).
+    """
     from hcsworkforce.analytics.supply import standard_draws
 
-    pct = percentile if percentile is not None else scenario.commissioning.percentile
+    pct = float(percentile if percentile is not None else scenario.commissioning.percentile)
     if not 0 < pct < 100:
-        raise UserInputError(f"--percentile {pct} must be between 0 and 100")
+        raise UserInputError(
+            Problem("must be between 0 and 100 (e.g. 50, 80, 90)", column="--percentile", value=f"{pct:g}")
+        )
     target = target_year or scenario.commissioning.target_year or scenario.end_year
     if not scenario.start_year < target <= scenario.end_year:
         raise UserInputError(
-            f"target year {target} is outside the projection ({scenario.start_year + 1}-{scenario.end_year})"
+            Problem(
+                "is outside the projection",
+                column="--target-year",
+                value=str(target),
+                expected=f"a year from {scenario.start_year + 1} to {scenario.end_year}",
+            )
         )
+    if runs is not None and runs < 1:
+        raise UserInputError(Problem("must be at least 1", column="--runs", value=str(runs)))
+    notes: list[str] = []
+    if runs is not None:
+        n_runs = runs
+    elif pct == 50:
+        n_runs = 1
+    else:
+        n_runs = max(scenario.runs, DEFAULT_PERCENTILE_RUNS)
+    if n_runs == 1:
+        basis = "expected path (one run, every rate at its value)"
+        if pct != 50:
+            notes.append(f"P{pct:g} asked with one run: the expected path is every percentile; use --runs")
+    else:
+        basis = f"P{pct:g} of {n_runs:,} Monte Carlo runs, cell by cell"
+    options = commission_options(scenario)
     cs, cd = _compile(scenario, staff, leavers, establishment, False, wisn_fte)
-    z = standard_draws(scenario.runs, scenario.seed)
-    by = ["specialism", "career_level"]
-    summary = project(
-        cs.inputs,
-        cd.inputs,
-        z,
-        by,
-        start_year=scenario.start_year,
-        keep_gap_year=target - scenario.start_year,
-    )
-    _groups, index = group_cells(cs.inputs.units, by)
-    assert summary.gap_samples is not None
-    gap_groups = np.percentile(summary.gap_samples, pct, axis=0)
-    gap = gap_groups[index]
+    z = standard_draws(n_runs, scenario.seed)
+    samples = gap_samples_at(cs.inputs, cd.inputs, z, target - scenario.start_year)
+    gap = samples[0] if n_runs == 1 else np.percentile(samples, pct, axis=0)
     plan = commission(
         cs.inputs,
         gap,
-        commission_options(scenario),
+        options,
         start_year=scenario.start_year,
         target_year=target,
         percentile=pct,
-        unmet_penalty_gbp_per_fte=scenario.commissioning.unmet_gap_penalty_gbp_per_fte,
+        basis=basis,
+        unmet_price_gbp_per_fte=scenario.commissioning.unmet_gap_penalty_gbp_per_fte,
     )
-    proj = ScenarioProjection(
+    return CommissionResult(
         name=scenario.name,
         hash=scenario.content_hash(),
         resolved=scenario.resolved(),
-        summary=summary,
+        runs=n_runs,
+        plan=plan,
         assumptions=cs.assumptions + cd.assumptions,
-        notes=cs.notes + cd.notes + plan.notes,
+        notes=notes + cs.notes + cd.notes + plan.notes,
         data=_data_fingerprint(staff, establishment),
     )
-    return proj, plan

@@ -1,13 +1,16 @@
 """`hcs commission SCENARIO`: extra training places that close the gap by a target year at least cost.
 
-JSON: {"scenario", "hash", "target_year", "percentile", "status", "total_cost_gbp", "places": [{programme,
-specialism, intake_year, first_counted_year, places, expected_completers, fte_at_target_year, cost_gbp}],
-"gaps": [{specialism, career_level, gap_fte, closed_fte, remaining_gap_fte}], "unmet": [...], "notes"}.
+The gap is closed per specialism and career level: a place counts only at its programme's exit level. JSON
+keys (docs/planning.md 3): scenario, hash, target_year, percentile, basis, runs, status, total_cost_gbp,
+total_places, places_by_programme_year, plan, by_level, gaps, unmet, programmes, assumptions, notes, data,
+resolved_scenario. The table leads with the summary (places by programme and year, cost, gap by level, what
+is left and why), then the detail.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -17,10 +20,45 @@ from hcsworkforce.cli.project import RunsOption, ScenarioArg, load_frames, load_
 TITLE = "Training commissions that close the gap"
 
 
+def programme_year_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Places by programme (rows) and intake year (columns), with each programme's total and cost."""
+    years = sorted({r["intake_year"] for r in rows})
+    table: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        row = table.setdefault(r["programme"], {"programme": r["programme"], **{str(y): 0 for y in years}})
+        row[str(r["intake_year"])] += r["places"]
+        row["total"] = row.get("total", 0) + r["places"]
+        row["cost_gbp"] = row.get("cost_gbp", 0.0) + r["cost_gbp"]
+    out = list(table.values())
+    if out:
+        total: dict[str, Any] = {"programme": "all"}
+        for key in [str(y) for y in years] + ["total", "cost_gbp"]:
+            total[key] = sum(r[key] for r in out)
+        out.append(total)
+    return out
+
+
+def unmet_by_reason(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """FTE left per career level and reason code, largest first."""
+    acc: dict[tuple[str, str], list[float]] = {}
+    for r in rows:
+        a = acc.setdefault((r["career_level"], r["reason_code"]), [0.0, 0.0])
+        a[0] += r["unmet_fte"]
+        a[1] += 1
+    out = [
+        {"career_level": lv, "reason_code": code, "specialisms": int(v[1]), "unmet_fte": round(v[0], 3)}
+        for (lv, code), v in acc.items()
+    ]
+    return sorted(out, key=lambda r: -r["unmet_fte"])
+
+
 def commission_command(
     scenario_file: Path = ScenarioArg,
     percentile: float | None = typer.Option(
-        None, "--percentile", help="Which percentile of the gap to close (default the scenario's, else 50)"
+        None,
+        "--percentile",
+        help="Percentile of the gap to close, e.g. 50, 80 or 90 (default the scenario's, else 50). "
+        "P50 uses the expected path unless --runs is given; others run Monte Carlo",
     ),
     target_year: int | None = typer.Option(None, "--target-year", help="Close the gap by this year"),
     runs: int | None = RunsOption,
@@ -32,45 +70,40 @@ def commission_command(
     from hcsworkforce.analytics.plan import commission_scenario
 
     check_format(fmt, out)
-    scenario = load_scenario(scenario_file, runs)
+    scenario = load_scenario(scenario_file)
     frames = load_frames(db, scenario)
-    proj, plan = commission_scenario(
+    result = commission_scenario(
         scenario,
         frames["staff"],
         leavers=frames["leavers"],
         establishment=frames["establishment"],
         percentile=percentile,
         target_year=target_year,
+        runs=runs,
         wisn_fte=wisn_baselines(scenario, scenario_file),
     )
-    payload = {
-        "scenario": proj.name,
-        "hash": proj.hash,
-        "target_year": plan.target_year,
-        "percentile": plan.percentile,
-        "status": plan.status,
-        "total_cost_gbp": plan.total_cost_gbp,
-        "places": plan.places,
-        "gaps": plan.gaps,
-        "unmet": plan.unmet,
-        "notes": proj.notes,
-        "resolved_scenario": proj.resolved,
-    }
+    plan = result.plan
+    unmet_fte = sum(r["unmet_fte"] for r in plan.unmet if r["reason_code"] != "trainee_posts")
     notes = [
-        f"Scenario {proj.name!r}, hash {proj.hash}; closing the P{plan.percentile:g} gap by {plan.target_year}",
-        f"Status: {plan.status}; total cost GBP {plan.total_cost_gbp:,.0f}",
-        *proj.notes,
+        f"Scenario {result.name!r}, hash {result.hash}; closing the P{plan.percentile:g} gap by "
+        f"{plan.target_year} ({plan.basis})",
+        f"Status: {plan.status}; {plan.total_places:,} places, total cost GBP {plan.total_cost_gbp:,.0f}; "
+        f"{unmet_fte:,.1f} FTE of qualified gap left",
+        *result.notes,
     ]
     emit(
         fmt,
         out,
-        title=f"{TITLE}: {proj.name}",
+        title=f"{TITLE}: {result.name}",
         sections=[
-            ("Places", plan.places),
-            ("Gaps at the target year", plan.gaps),
-            ("Gaps capacity cannot close", plan.unmet),
+            ("Places by programme and intake year", programme_year_table(plan.places_by_programme_year)),
+            ("Gap by career level at the target year (FTE)", plan.by_level),
+            ("Gap left, by level and reason", unmet_by_reason(plan.unmet)),
+            ("Plan: places by programme, specialism and intake year", plan.plan),
+            ("Gap before and after, by specialism and level", plan.gaps),
+            ("Gap left, by specialism and level, with the reason", plan.unmet),
         ],
-        json_payload=payload,
+        json_payload=result.to_json(),
         notes=notes,
     )
 

@@ -336,12 +336,55 @@ class Uncertainty(_Strict):
     demand_growth_sd: float | None = Field(default=None, ge=0)
 
 
-class ProgrammeCommissioning(_Strict):
-    cost_per_place_gbp: float | None = Field(default=None, ge=0)
-    capacity_per_year: float | None = Field(
-        default=None, ge=0, description="National places a year (all specialisms)"
+def _commissionable(key: str) -> str:
+    """A programme id (or name/alias), or a career route id that narrows a programme (apprenticeship_l6_bms)."""
+    from hcsworkforce.reference import read_table
+
+    pid = resolve_training_programme(key)
+    if pid is not None and pid != "none":
+        return pid
+    routes = {r["id"]: r["programme"] for r in read_table("career_routes") if r["programme"] != "none"}
+    if key in routes:
+        return key
+    raise ValueError(
+        f"{key!r} is not a training programme or career route "
+        f"(expected one of {', '.join(p for p in training_programmes() if p != 'none')})"
     )
-    specialisms: list[str] | None = Field(default=None, description="Default: every specialism with a gap")
+
+
+def _places(v: float, what: str) -> float:
+    if v < 0:
+        raise ValueError(f"{what} cannot be negative: {v:g}")
+    return v
+
+
+class ProgrammeCommissioning(_Strict):
+    """What a programme's extra places cost and how many can be bought (national, per year)."""
+
+    cost_per_place_gbp: float | None = Field(default=None, ge=0)
+    capacity_per_year: float | dict[int, float] | None = Field(
+        default=None,
+        description="National places a year (all specialisms, including the scenario's own commissions): "
+        "one number, or year -> places (years not listed: the reference default)",
+    )
+    capacity_by_specialism: dict[str, float] = Field(
+        default_factory=dict, description="Places a year in one specialism (including its own commissions)"
+    )
+    specialisms: list[str] | None = Field(
+        default=None, description="Default: every specialism the programme serves (career_routes.csv)"
+    )
+
+    @field_validator("capacity_per_year")
+    @classmethod
+    def _capacity(cls, v: float | dict[int, float] | None) -> float | dict[int, float] | None:
+        if isinstance(v, dict):
+            return {y: _places(c, f"capacity_per_year for {y}") for y, c in sorted(v.items())}
+        return None if v is None else _places(v, "capacity_per_year")
+
+    @field_validator("capacity_by_specialism")
+    @classmethod
+    def _by_specialism(cls, v: dict[str, float]) -> dict[str, float]:
+        return {_specialism_id(k): _places(c, f"capacity_by_specialism for {k}") for k, c in v.items()}
 
     @field_validator("specialisms")
     @classmethod
@@ -352,26 +395,26 @@ class ProgrammeCommissioning(_Strict):
 class Commissioning(_Strict):
     """Options for ``hcs commission``: which programmes may be bought, at what cost, within what capacity."""
 
-    target_year: int | None = None
+    target_year: int | None = Field(default=None, description="Default: the last year of the horizon")
     percentile: float = Field(default=50, gt=0, lt=100)
     programmes: dict[str, ProgrammeCommissioning] = Field(
         default_factory=lambda: {
             p: ProgrammeCommissioning()
             for p in ("apprenticeship_l2", "apprenticeship_l4", "ptp", "stp", "hsst")
-        }
+        },
+        description="Programme ids, or career route ids that narrow a programme to the specialisms it serves",
     )
-    unmet_gap_penalty_gbp_per_fte: float = Field(default=1e9, gt=0)
+    unmet_gap_penalty_gbp_per_fte: float | None = Field(
+        default=None,
+        gt=0,
+        description="None: close as much of the gap as capacity allows, then at least cost. A price: buy a "
+        "place only where it closes gap more cheaply than this price per FTE left unmet",
+    )
 
     @field_validator("programmes")
     @classmethod
     def _check(cls, v: dict[str, ProgrammeCommissioning]) -> dict[str, ProgrammeCommissioning]:
-        out = {}
-        for k, p in v.items():
-            pid = resolve_training_programme(k)
-            if pid is None or pid == "none":
-                raise ValueError(f"{k!r} is not a training programme")
-            out[pid] = p
-        return out
+        return {_commissionable(k): p for k, p in v.items()}
 
 
 class Scenario(_Strict):
@@ -388,6 +431,16 @@ class Scenario(_Strict):
     supply: Supply = Field(default_factory=Supply)
     demand: Demand = Field(default_factory=Demand)
     commissioning: Commissioning = Field(default_factory=Commissioning)
+
+    @model_validator(mode="after")
+    def _target_in_horizon(self) -> Scenario:
+        t = self.commissioning.target_year
+        if t is not None and not self.start_year < t <= self.end_year:
+            raise ValueError(
+                f"commissioning.target_year {t} is outside the projection "
+                f"({self.start_year + 1}-{self.end_year}): it must come after start_year"
+            )
+        return self
 
     @property
     def end_year(self) -> int:
