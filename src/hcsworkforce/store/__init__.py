@@ -331,6 +331,184 @@ class Store:
             t.establishment, t.ESTABLISHMENT_COLUMNS, frames.ESTABLISHMENT_SCHEMA, census_date, scope
         )
 
+    # -- reading many censuses at once --------------------------------------------------------------------
+    def staff_history(
+        self,
+        census_dates: Sequence[date] | None = None,
+        scope: Scope | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Assignments in post of many censuses (all by default) in one frame, STAFF_SCHEMA with census_date.
+
+        `columns` (STAFF_SCHEMA names) limits what is fetched: a trend of 36 censuses of 60,000 staff reads
+        2 million rows, and every column left in the database is time saved. census_date is always included.
+        """
+        return self._read_history(t.assignments, frames.STAFF_SCHEMA, census_dates, scope, columns)
+
+    def leavers_history(
+        self,
+        census_dates: Sequence[date] | None = None,
+        scope: Scope | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Each census's leavers (of its 12 months), many censuses in one frame, LEAVER_SCHEMA."""
+        return self._read_history(t.leavers, frames.LEAVER_SCHEMA, census_dates, scope, columns)
+
+    def establishment_history(
+        self,
+        census_dates: Sequence[date] | None = None,
+        scope: Scope | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Each census's establishment lines, many censuses in one frame, ESTABLISHMENT_SCHEMA."""
+        return self._read_history(t.establishment, frames.ESTABLISHMENT_SCHEMA, census_dates, scope, columns)
+
+    def _read_history(
+        self,
+        table: Any,
+        schema: dict[str, Any],
+        census_dates: Sequence[date] | None,
+        scope: Scope | None,
+        columns: Sequence[str] | None,
+    ) -> pl.DataFrame:
+        """One query for many censuses; rows travel as text into polars' CSV reader, never as Python tuples.
+
+        Building a Python object per cell (SQLAlchemy rows, then a frame from them) costs about a microsecond a
+        cell, seconds for a history; the database writing delimited text and polars parsing it in native code
+        is several times faster. Scope filters run in the database.
+        """
+        wanted = (
+            list(schema) if columns is None else [c for c in schema if c in set(columns) | {"census_date"}]
+        )
+        unknown = set(columns or ()) - set(schema)
+        if unknown:
+            raise ValueError(f"not columns of {table.name}: {', '.join(sorted(unknown))}")
+        out_schema = {c: schema[c] for c in wanted}
+        db_cols = [c for c in wanted if c in table.c]
+        if "region_code" in wanted and "organisation_code" not in db_cols:
+            db_cols.append("organisation_code")
+        if "division_id" in wanted and "specialism_id" not in db_cols:
+            db_cols.append("specialism_id")
+        with self.engine.connect() as conn:
+            q = select(t.censuses.c.id, t.censuses.c.census_date)
+            if census_dates is not None:
+                q = q.where(t.censuses.c.census_date.in_(list(census_dates)))
+            ids = {int(r[0]): _as_date(r[1]) for r in conn.execute(q)}
+            if not ids:
+                return frames.empty(out_schema)
+            where, params = self._history_where(sorted(ids), census_dates is None, scope)
+            text_schema = {"census_id": pl.Int32, **{c: _db_dtype(table.c[c]) for c in db_cols}}
+            if self.dialect == "sqlite":
+                df = self._history_sqlite(conn, table.name, text_schema, where, params)
+            elif self.dialect == "postgresql":
+                df = self._history_postgresql(conn, table.name, text_schema, where, params)
+            else:  # any other database: the portable (slower) row fetch
+                rows = conn.execute(
+                    text(f"SELECT census_id, {', '.join(db_cols)} FROM {table.name} {where}"), params
+                )
+                df = pl.DataFrame(
+                    [tuple(r) for r in rows], schema=text_schema, orient="row", infer_schema_length=None
+                )
+            regions = {
+                r[0]: r[1]
+                for r in conn.execute(select(t.organisations.c.code, t.organisations.c.region_code))
+            }
+        dates = pl.DataFrame(
+            {"census_id": list(ids), "census_date": list(ids.values())},
+            schema={"census_id": pl.Int32, "census_date": pl.Date},
+        )
+        df = df.join(dates, on="census_id", how="left")
+        if "region_code" in wanted:
+            df = df.with_columns(
+                pl.col("organisation_code")
+                .replace_strict(regions, default=None, return_dtype=pl.String)
+                .alias("region_code")
+            )
+        if "division_id" in wanted:
+            division = {s.id: s.division_id for s in reference.specialisms().values()}
+            df = df.with_columns(
+                pl.col("specialism_id")
+                .replace_strict(division, default=None, return_dtype=pl.String)
+                .alias("division_id")
+            )
+        return df.select(
+            pl.col(c).cast(dtype) if c in df.columns else pl.lit(None, dtype=dtype).alias(c)
+            for c, dtype in out_schema.items()
+        )
+
+    def _history_where(
+        self, census_ids: list[int], every_census: bool, scope: Scope | None
+    ) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {f"c{k}": cid for k, cid in enumerate(census_ids)}
+        conditions = []
+        if not every_census:
+            # Over more than a few censuses, SQLite reads faster in table order than through the census
+            # index (a lookup per row); a unary + keeps it off the index there.
+            plus = "+" if self.dialect == "sqlite" and len(census_ids) > 4 else ""
+            conditions.append(f"{plus}census_id IN ({', '.join(':' + p for p in params)})")
+        else:
+            params = {}
+        if scope is not None and scope.kind == "organisation":
+            conditions.append("organisation_code = :scope")
+            params["scope"] = scope.code
+        elif scope is not None and scope.kind == "region":
+            # A subquery, not a join: the organisations table is small and the row scan stays plain.
+            conditions.append(
+                "organisation_code IN (SELECT code FROM organisations WHERE region_code = :scope)"
+            )
+            params["scope"] = scope.code
+        return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+    def _history_sqlite(
+        self, conn: Connection, table: str, schema: dict[str, Any], where: str, params: dict[str, Any]
+    ) -> pl.DataFrame:
+        # One formatted line per row. Codes go out as they are (validated on import, see _CODE_COLUMNS); other
+        # text is quoted (SQL quote() doubles inner quotes, as CSV does with the
+        # quote character ') and a NULL is an empty unquoted field, so any text survives; a REAL goes out
+        # with 17 significant digits, enough to give back the same double.
+        fields = []
+        for name, dtype in schema.items():
+            if dtype == pl.String and name not in _CODE_COLUMNS:
+                fields.append(f"iif({name} IS NULL, '', quote({name}))")
+            elif dtype == pl.Float64:
+                fields.append(f"iif({name} IS NULL, '', printf('%!.17g', {name}))")
+            else:  # integers and dates (ISO text in SQLite): no separator or quote can occur in them
+                fields.append(f"ifnull({name}, '')")
+        line = f"printf('{_SEP.join('%s' for _ in fields)}', {', '.join(fields)})"
+        sql = f"SELECT {line} FROM {table} {where}"
+        raw = conn.connection.driver_connection
+        cur = raw.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        if not rows:
+            return frames.empty(schema)
+        body = "\n".join([r[0] for r in rows]).encode()
+        del rows
+        return pl.read_csv(body, has_header=False, separator=_SEP, quote_char="'", schema=schema)
+
+    def _history_postgresql(
+        self, conn: Connection, table: str, schema: dict[str, Any], where: str, params: dict[str, Any]
+    ) -> pl.DataFrame:
+        # COPY out streams the server's own CSV, far faster than fetching rows. Dates are written with
+        # to_char so the server's DateStyle cannot change them; floats come out exact (extra_float_digits >= 1,
+        # the default since PostgreSQL 12, prints the shortest text that reads back to the same double).
+        cols = ", ".join(
+            f"to_char({c}, 'YYYY-MM-DD')" if dtype == pl.Date else c for c, dtype in schema.items()
+        )
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            inner = cur.mogrify(f"SELECT {cols} FROM {table} {_pg_params(where)}", params)
+            buf = io.BytesIO()
+            with cur.copy(f"COPY ({inner}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+        if buf.tell() == 0:
+            return frames.empty(schema)
+        return pl.read_csv(buf.getvalue(), has_header=False, schema=schema)
+
     def import_log(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = (
@@ -352,6 +530,46 @@ class Store:
     def connect(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             yield conn
+
+
+_SEP = "\x1f"  # ASCII unit separator between fields: it cannot occur in a code, a number or a date
+
+
+# Text columns that hold only validated codes (pseudonyms in hex, ODS codes, reference ids): never a
+# separator, a line break or a quote, so they need no quoting, which costs a third of a history read.
+_CODE_COLUMNS = frozenset(
+    {
+        "staff_key",
+        "assignment_key",
+        "organisation_code",
+        "specialism_id",
+        "career_level",
+        "afc_band",
+        "training_programme",
+    }
+)
+
+
+def _db_dtype(column: Any) -> Any:
+    """The polars type a table column is read as (dates as Date, whole numbers as Int64)."""
+    from sqlalchemy import Boolean, Date, DateTime, Float, Integer
+
+    if isinstance(column.type, Float):
+        return pl.Float64
+    if isinstance(column.type, Integer):
+        return pl.Int64
+    if isinstance(column.type, (Date, DateTime)):
+        return pl.Date
+    if isinstance(column.type, Boolean):
+        return pl.Boolean
+    return pl.String
+
+
+def _pg_params(sql: str) -> str:
+    """SQLAlchemy-style :name parameters as psycopg's %(name)s."""
+    import re
+
+    return re.sub(r":(\w+)", r"%(\1)s", sql)
 
 
 def _as_date(v: Any) -> date:
