@@ -172,9 +172,68 @@ def test_commission_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 0, err
     doc = json.loads(out)
-    assert {"places", "total_cost_gbp", "unmet", "gaps", "status", "hash"} <= doc.keys()
-    assert doc["percentile"] == 90 and doc["target_year"] == 2030
-    assert doc["total_cost_gbp"] == pytest.approx(sum(p["cost_gbp"] for p in doc["places"]), rel=1e-9)
+    assert list(doc) == [
+        "scenario",
+        "hash",
+        "target_year",
+        "percentile",
+        "basis",
+        "runs",
+        "status",
+        "total_cost_gbp",
+        "total_places",
+        "places_by_programme_year",
+        "plan",
+        "by_level",
+        "gaps",
+        "unmet",
+        "programmes",
+        "optimality",
+        "assumptions",
+        "notes",
+        "data",
+        "resolved_scenario",
+    ]
+    assert doc["percentile"] == 90 and doc["target_year"] == 2030 and doc["runs"] == 20
+    assert doc["total_cost_gbp"] == pytest.approx(sum(p["cost_gbp"] for p in doc["plan"]), rel=1e-9)
+    assert doc["total_places"] == sum(r["places"] for r in doc["places_by_programme_year"])
+    for p in doc["plan"]:
+        assert set(p) == {
+            "programme",
+            "specialism",
+            "exit_level",
+            "intake_year",
+            "first_counted_year",
+            "places",
+            "expected_completers",
+            "fte_at_target_year",
+            "cost_gbp",
+        }
+    for g in doc["gaps"]:
+        assert set(g) == {"specialism", "career_level", "gap_before_fte", "closed_fte", "gap_after_fte"}
+    for u in doc["unmet"]:
+        assert set(u) == {"specialism", "career_level", "gap_fte", "unmet_fte", "reason_code", "reason"}
+    code, out, err = run_cli(["commission", str(EXAMPLES / "cdc_buildup.yaml"), "--db", db], capsys)
+    assert code == 0, err
+    assert out.index("Places by programme and intake year") < out.index("Plan: places by programme")
+
+
+def test_commission_bad_inputs_exit_2(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        ("commissioning: {programmes: {stpp: {capacity_per_year: 5}}}", "stpp"),
+        ("commissioning: {programmes: {stp: {capacity_per_year: -5}}}", "-5"),
+        ("commissioning: {target_year: 2020}", "2020"),
+    ]
+    for i, (text, value) in enumerate(cases):
+        bad = tmp_path / f"bad{i}.yaml"
+        bad.write_text(f"name: x\nstart_year: 2025\n{text}\n")
+        code, out, err = run_cli(["commission", str(bad), "--format", "json", "--db", db], capsys)
+        assert code == 2 and out == "", text
+        assert "commissioning" in err and value in err and "Traceback" not in err
+    code, out, err = run_cli(
+        ["commission", str(EXAMPLES / "cdc_buildup.yaml"), "--percentile", "100", "--db", db], capsys
+    )
+    assert code == 2 and "--percentile" in err and "100" in err
 
 
 def test_compare_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
