@@ -416,13 +416,16 @@ def _solve(
         # Stage 2: the least cost keeping unmet within the same tolerance. Good plans come within a second;
         # proving the last pounds does not, so it stops at the time limit with the best plan and its bound.
         keep = LinearConstraint(unmet_only[None, :], -np.inf, least_unmet * (1 + 1e-4) + 1e-6)
-        res = milp(
-            cost,
-            constraints=[*constraints, keep],
-            integrality=integrality,
-            bounds=bounds,
-            options={"time_limit": stage_two_seconds, "mip_rel_gap": 1e-5},
-        )
+        for limit in (stage_two_seconds, 4 * stage_two_seconds):  # a harder case gets one longer try
+            res = milp(
+                cost,
+                constraints=[*constraints, keep],
+                integrality=integrality,
+                bounds=bounds,
+                options={"time_limit": limit, "mip_rel_gap": 1e-5},
+            )
+            if res.x is not None:
+                break
         if res.x is None:  # no plan within the time limit: keep the first, which is feasible
             res = first
             status = "least unmet gap; cost not minimised in the time limit"
