@@ -286,3 +286,273 @@ def stacked_bar_chart(
         )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+# -- SPC (Making Data Count) and funnel plots ----------------------------------------------------------------
+# Making Data Count colours special causes by meaning, not by side: blue for improvement, orange for concern,
+# purple where the metric has no good direction; common-cause points are grey. Shape and the table beside the
+# chart carry the same meaning, so colour is never the only cue.
+NHS_PURPLE = "#330072"
+NHS_MID_GREY = "#4c6272"
+VARIATION_STYLE = {
+    "special_cause_improvement": (NHS_BLUE, "improvement"),
+    "special_cause_concern": (NHS_ORANGE, "concern"),
+    "special_cause_neutral": (NHS_PURPLE, "special cause"),
+    "common_cause": (NHS_MID_GREY, "common cause"),
+}
+
+
+def _value_text(v: float | None, is_rate: bool) -> str:
+    if v is None:
+        return "suppressed"
+    return f"{100 * v:.1f}%" if is_rate else _fmt(v)
+
+
+def _marker(kind: str, cx: float, cy: float, colour: str, r: float, tip: str) -> str:
+    """A circle for common cause, a triangle pointing up or down for a special cause (direction of concern
+    or improvement shown by colour and by the table's words)."""
+    t = f"<title>{escape(tip)}</title>"
+    if kind == "common_cause":
+        return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{colour}">{t}</circle>'
+    if kind == "special_cause_concern":
+        pts = f"{cx:.1f},{cy + r * 1.3:.1f} {cx - r * 1.3:.1f},{cy - r:.1f} {cx + r * 1.3:.1f},{cy - r:.1f}"
+    else:
+        pts = f"{cx:.1f},{cy - r * 1.3:.1f} {cx - r * 1.3:.1f},{cy + r:.1f} {cx + r * 1.3:.1f},{cy + r:.1f}"
+    return f'<polygon points="{pts}" fill="{colour}" stroke="#ffffff" stroke-width="1">{t}</polygon>'
+
+
+def spc_chart(
+    points: Sequence[dict],  # type: ignore[type-arg]
+    *,
+    title: str,
+    is_rate: bool,
+    chart_id: str,
+    width: int = 720,
+    height: int = 320,
+) -> Markup:
+    """An XmR chart: the values joined by a line, the centre line (mean), the process limits (dashed), and each
+    point marked common cause or special cause (improvement, concern, neutral), with a key."""
+    left, right, top, bottom = 70, 16, 16, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    vals: list[float] = []
+    for p in points:
+        vals += [v for k in ("value", "mean", "lower_limit", "upper_limit") if (v := p.get(k)) is not None]
+    lo, hi = _nice_range(min(vals, default=0.0), max(vals, default=1.0))
+    if is_rate:
+        lo = max(lo, 0.0)
+    n = max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + plot_w * i / n
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    out = [
+        f'<svg class="hcs-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)}: statistical process control chart with mean and '
+        "process limits; the same figures are in the table below</title>",
+    ]
+    for k in range(5):
+        v = lo + (hi - lo) * k / 4
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
+            f"{_value_text(v, is_rate)}</text>"
+        )
+    step = max(1, len(points) // 8)
+    for i, p in enumerate(points):
+        if i % step == 0 or i == len(points) - 1:
+            period = p["period"]
+            text = period.strftime("%b %Y") if hasattr(period, "strftime") else str(period)
+            out.append(
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="11" '
+                f'fill="{TEXT}">{escape(text)}</text>'
+            )
+
+    def line(key: str, colour: str, dash: str, w: float) -> None:
+        # Limits can step (rebased or fixed baselines): draw each run of known values as its own line.
+        runs: list[list[str]] = [[]]
+        for i, p in enumerate(points):
+            v = p.get(key)
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{x(i):.1f},{y(v):.1f}")
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        for r in runs:
+            if len(r) > 1:
+                out.append(
+                    f'<polyline points="{" ".join(r)}" fill="none" stroke="{colour}" stroke-width="{w}"{extra}/>'
+                )
+
+    line("upper_limit", NHS_MID_GREY, "6 4", 1.5)
+    line("lower_limit", NHS_MID_GREY, "6 4", 1.5)
+    line("mean", TEXT, "", 1.5)
+    line("value", "#768692", "", 1.5)
+    for i, p in enumerate(points):
+        v = p.get("value")
+        if v is None:
+            continue
+        kind = p.get("variation") or "common_cause"
+        colour, word = VARIATION_STYLE.get(kind, VARIATION_STYLE["common_cause"])
+        period = p["period"]
+        when = period.strftime("%b %Y") if hasattr(period, "strftime") else str(period)
+        tip = f"{when}: {_value_text(v, is_rate)}, {word}"
+        if p.get("rules"):
+            tip += " (" + ", ".join(str(r).replace("_", " ") for r in p["rules"]) + ")"
+        out.append(_marker(kind, x(i), y(v), colour, 5 if kind != "common_cause" else 3.5, tip))
+    ky = height - 22
+    key_items = [
+        ("line", TEXT, "", "Mean"),
+        ("line", NHS_MID_GREY, "6 4", "Process limits"),
+        ("common_cause", NHS_MID_GREY, "", "Common cause"),
+        ("special_cause_improvement", NHS_BLUE, "", "Improvement"),
+        ("special_cause_concern", NHS_ORANGE, "", "Concern"),
+    ]
+    kx = left
+    for kind, colour, dash, text in key_items:
+        if kind == "line":
+            extra = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<line x1="{kx}" x2="{kx + 22}" y1="{ky}" y2="{ky}" stroke="{colour}" stroke-width="2"{extra}/>'
+            )
+        else:
+            out.append(_marker(kind, kx + 11, ky, colour, 5, text))
+        out.append(f'<text x="{kx + 28}" y="{ky + 4}" font-size="12" fill="{TEXT}">{escape(text)}</text>')
+        kx += 40 + 7 * len(text)
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def funnel_chart(
+    curve: Sequence[dict],  # type: ignore[type-arg]
+    points: Sequence[dict],  # type: ignore[type-arg]
+    *,
+    pooled_rate: float | None,
+    quartile_cuts: Sequence[float | None] = (),
+    highlight: str | None,
+    title: str,
+    chart_id: str,
+    width: int = 720,
+    height: int = 360,
+) -> Markup:
+    """A funnel plot: rate against denominator (log scale), the pooled rate, 95% (dashed) and 99.8% (solid)
+    limits as curves, organisations as points; flagged ones (outside 99.8%) as orange triangles, the user's own
+    organisation as a large blue point with its code. Quartile cuts are drawn (dotted) when given, for views
+    in which the peers' own points are not shown."""
+    left, right, top, bottom = 70, 16, 16, 70
+    plot_w, plot_h = width - left - right, height - top - bottom
+    pts = [p for p in points if p.get("rate") is not None and p.get("denominator")]
+    xs = [float(c["n"]) for c in curve] + [float(p["denominator"]) for p in pts]
+    ys = [float(p["rate"]) for p in pts]
+    ys += [float(c[k]) for c in curve for k in ("lower_998", "upper_998")]
+    ys += [q for q in quartile_cuts if q is not None]
+    if pooled_rate is not None:
+        ys.append(pooled_rate)
+    out = [
+        f'<svg class="hcs-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)}: funnel plot of each organisation\'s rate against its '
+        "denominator with 95% and 99.8% limits; the same figures are in the table below</title>",
+    ]
+    if not xs or not ys:
+        out.append(
+            f'<text x="{left}" y="{top + 20}" font-size="13" fill="{TEXT}">No figures to draw.</text></svg>'
+        )
+        return Markup("".join(out))
+    import math
+
+    x_lo, x_hi = math.log10(max(min(xs), 1e-9)), math.log10(max(max(xs), 1e-9))
+    if x_hi - x_lo < 1e-6:
+        x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
+    lo, hi = _nice_range(min(ys), max(ys))
+    lo, hi = max(lo, 0.0), min(hi, 1.0)
+    if hi <= lo:
+        hi = lo + 0.01
+
+    def x(n: float) -> float:
+        return left + plot_w * (math.log10(max(n, 1e-9)) - x_lo) / (x_hi - x_lo)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (min(max(v, lo), hi) - lo) / (hi - lo))
+
+    for k in range(5):
+        v = lo + (hi - lo) * k / 4
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
+            f"{100 * v:.1f}%</text>"
+        )
+    for k in range(5):
+        n = 10 ** (x_lo + (x_hi - x_lo) * k / 4)
+        out.append(
+            f'<text x="{x(n):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="11" fill="{TEXT}">'
+            f"{_fmt(n)}</text>"
+        )
+    out.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 36}" text-anchor="middle" font-size="12" '
+        f'fill="{TEXT}">Denominator (log scale)</text>'
+    )
+    for key, dash in (("lower_95", "6 4"), ("upper_95", "6 4"), ("lower_998", ""), ("upper_998", "")):
+        line = " ".join(f"{x(float(c['n'])):.1f},{y(float(c[key])):.1f}" for c in curve)
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        if line:
+            out.append(
+                f'<polyline points="{line}" fill="none" stroke="{NHS_MID_GREY}" stroke-width="1.5"{extra}/>'
+            )
+    if pooled_rate is not None:
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(pooled_rate):.1f}" y2="{y(pooled_rate):.1f}" '
+            f'stroke="{TEXT}" stroke-width="1.5"/>'
+        )
+    for q, name in zip(quartile_cuts, ("lower quartile", "median", "upper quartile"), strict=False):
+        if q is None:
+            continue
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(q):.1f}" y2="{y(q):.1f}" stroke="{NHS_PURPLE}" '
+            f'stroke-dasharray="2 3"><title>Peers\' {name}: {100 * q:.1f}%</title></line>'
+        )
+    own = None
+    for p in pts:
+        if highlight and p["organisation"] == highlight:
+            own = p
+            continue
+        cx, cy = x(float(p["denominator"])), y(float(p["rate"]))
+        tip = f"{p.get('organisation_label') or p['organisation']}: {100 * float(p['rate']):.1f}%"
+        if p.get("flag") in ("high", "low"):
+            kind = "special_cause_concern" if p["flag"] == "high" else "special_cause_improvement"
+            out.append(_marker(kind, cx, cy, NHS_ORANGE, 5, tip + f", flagged {p['flag']}"))
+            out.append(
+                f'<text x="{cx + 8:.1f}" y="{cy - 6:.1f}" font-size="11" fill="{TEXT}">'
+                f"{escape(str(p['organisation']))}</text>"
+            )
+        else:
+            out.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{NHS_MID_GREY}"><title>{escape(tip)}</title>'
+                "</circle>"
+            )
+    if own is not None:
+        cx, cy = x(float(own["denominator"])), y(float(own["rate"]))
+        out.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="7" fill="{NHS_BLUE}" stroke="#ffffff" stroke-width="2">'
+            f"<title>{escape(str(own['organisation']))}: {100 * float(own['rate']):.1f}%</title></circle>"
+            f'<text x="{cx + 10:.1f}" y="{cy - 8:.1f}" font-size="13" font-weight="bold" fill="{NHS_BLUE}">'
+            f"{escape(str(own['organisation']))}</text>"
+        )
+    ky = height - 12
+    out.append(
+        f'<line x1="{left}" x2="{left + 22}" y1="{ky - 4}" y2="{ky - 4}" stroke="{TEXT}" stroke-width="2"/>'
+        f'<text x="{left + 28}" y="{ky}" font-size="12" fill="{TEXT}">Pooled rate</text>'
+        f'<line x1="{left + 120}" x2="{left + 142}" y1="{ky - 4}" y2="{ky - 4}" stroke="{NHS_MID_GREY}" '
+        'stroke-width="2"/>'
+        f'<text x="{left + 148}" y="{ky}" font-size="12" fill="{TEXT}">99.8% limits</text>'
+        f'<line x1="{left + 250}" x2="{left + 272}" y1="{ky - 4}" y2="{ky - 4}" stroke="{NHS_MID_GREY}" '
+        'stroke-width="2" stroke-dasharray="6 4"/>'
+        f'<text x="{left + 278}" y="{ky}" font-size="12" fill="{TEXT}">95% limits</text>'
+        + _marker("special_cause_concern", left + 380, ky - 4, NHS_ORANGE, 5, "Flagged")
+        + f'<text x="{left + 392}" y="{ky}" font-size="12" fill="{TEXT}">Flagged (outside 99.8%)</text>'
+    )
+    out.append("</svg>")
+    return Markup("".join(out))

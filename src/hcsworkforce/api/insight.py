@@ -1,0 +1,874 @@
+"""Services behind the trend, funnel, board pack, WISN, key people, engagement and pathway pages and their
+/api/v1 twins.
+
+Nothing is computed here that the engines already compute: `services.trends` (run_trend, run_benchmark,
+build_pack), `analytics.wisn`, `analytics.people`, `analytics.engagement` and `analytics.pathways` do the
+work. What this module adds is the web's own concerns: which part of the data the signed-in user may see
+(scope), what a view that crosses organisations must suppress, the funnel disclosure rule for organisation
+users, and caching keyed by the data version so that pages over national data stay fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hcsworkforce import reference
+from hcsworkforce.api import services
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model.scope import Scope
+from hcsworkforce.store import Store
+
+# An organisation user sees the peer group's aggregates (pooled rate, limits, quartiles) only where the group
+# has at least this many organisations: with two or three peers, the pooled rate and quartiles less the
+# user's own figures come close to another organisation's rate.
+MIN_PEERS = 5
+ODS_RE = re.compile(r"^[A-Z0-9]{3,6}$")
+
+TREND_METRICS = {
+    "headcount": "Headcount",
+    "fte": "FTE in post",
+    "vacancy_rate": "Vacancy rate",
+    "leaver_rate_12m": "Leaver rate (12 months)",
+    "absence_rate": "Sickness absence rate",
+    "share_55_plus": "Share aged 55 or over",
+}
+RATE_METRICS = ("vacancy_rate", "leaver_rate_12m", "absence_rate", "share_55_plus")
+FUNNEL_METRICS = {m: TREND_METRICS[m] for m in RATE_METRICS}
+TREND_GROUPINGS = {
+    "": "No grouping (one chart)",
+    "organisation": "Organisation",
+    "region": "Region",
+    "specialism": "Specialism",
+    "division": "Division",
+    "career_level": "Career level",
+    "afc_band": "Band",
+}
+
+
+# -- versions and scope ------------------------------------------------------------------------------------
+def absence_version(store: Store) -> tuple[str, ...]:
+    """The absence extracts loaded (by census date). An absence import does not change the census tables, so
+    results that use absence are keyed by this too. Remembered for a second, like services.store_version."""
+    memo_key = (str(store.engine.url), "absence")
+    now = time.monotonic()
+    hit = services._version_memo.get(memo_key)
+    if hit is not None and now - hit[0] < services.VERSION_TTL_SECONDS and hit[1] is not None:
+        return hit[1]
+    from hcsworkforce.store.tables_absence import absence_census_dates
+
+    try:
+        version = tuple(d.isoformat() for d in absence_census_dates(store))
+    except Exception:  # a database without the absences table has no absence loaded
+        version = ()
+    services._version_memo[memo_key] = (now, version)
+    return version
+
+
+def data_key(store: Store) -> tuple[Any, ...]:
+    return (services.store_version(store), absence_version(store))
+
+
+def region_of(store: Store) -> dict[str, str | None]:
+    """ODS code -> region code, of every organisation the store knows (reference and loaded)."""
+
+    def make() -> dict[str, str | None]:
+        orgs = store.organisations()
+        out: dict[str, str | None] = {c: t.region_code for c, t in reference.trusts().items()}
+        out.update(dict(zip(orgs["organisation_code"], orgs["region_code"], strict=True)))
+        return out
+
+    return services._results_cache.get(("region_of", services.store_version(store)), make)
+
+
+def _check_code(kind: str, code: str | None) -> str | None:
+    if not code:
+        return None
+    code = code.strip().upper()
+    if kind == "region" and code not in reference.regions():
+        raise UserInputError(
+            Problem("is not an NHS England region", column="region", value=code[:10], expected="Y56 to Y63")
+        )
+    if kind == "organisation" and not ODS_RE.match(code):
+        raise UserInputError(
+            Problem("is not an ODS code", column="organisation", value=code[:10], expected="e.g. RGT")
+        )
+    return code
+
+
+def view_scope(store: Store, scope: Scope, region: str | None, organisation: str | None) -> Scope:
+    """The part of the data a view covers: the user's scope narrowed by a region or organisation filter.
+
+    A filter outside the user's scope is refused (403), never silently widened; an organisation user's view is
+    always their own organisation (a region filter naming their own region does not widen it)."""
+    region = _check_code("region", region)
+    organisation = _check_code("organisation", organisation)
+    filters = {k: v for k, v in (("region", region), ("organisation", organisation)) if v}
+    if scope.kind != "national" and filters:
+        regions = region_of(store)
+        if scope.kind == "organisation":
+            if (organisation and organisation != scope.code) or (
+                region and region != regions.get(scope.code or "")
+            ):
+                raise services.OutOfScope
+        elif (region and region != scope.code) or (organisation and regions.get(organisation) != scope.code):
+            raise services.OutOfScope
+    if scope.kind == "organisation":
+        return scope
+    if organisation:
+        return Scope("organisation", organisation)
+    if region:
+        return Scope("region", region)
+    return scope
+
+
+def describe(scope: Scope) -> str:
+    if scope.kind == "national":
+        return "England"
+    if scope.kind == "region":
+        return services.label("region", scope.code)
+    return services.label("organisation", scope.code)
+
+
+# -- trends (SPC) ------------------------------------------------------------------------------------------
+@dataclass
+class TrendView:
+    """One trend: the engine's TrendResult plus what a page needs to name it and pick a series."""
+
+    metric: str
+    by: list[str]
+    scope: Scope  # the view's scope (the user's, narrowed by a filter)
+    scope_label: str
+    suppress_below: int
+    result: Any  # services.trends.TrendResult
+    show: str | None  # key of the series shown as a chart (grouped trends)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.metric in RATE_METRICS
+
+    def key_of(self, series: dict[str, Any]) -> str:
+        return "" if not self.by else str(series.get(self.by[0]))
+
+    def label_of(self, series: dict[str, Any]) -> str:
+        if not self.by:
+            return self.scope_label
+        return services.label(self.by[0], series.get(self.by[0]))
+
+    def series(self) -> list[dict[str, Any]]:
+        """The series the view covers: every group, or the one asked for with `show`."""
+        all_series = list(self.result.series)
+        if self.show is None:
+            return all_series
+        return [s for s in all_series if self.key_of(s) == self.show]
+
+    def selected(self) -> dict[str, Any] | None:
+        """The series drawn as a chart: the one asked for, else the one with most special-cause points."""
+        found = self.series()
+        if not found:
+            return None
+        if self.show is not None:
+            return found[0]
+        return max(found, key=lambda s: (s["summary"]["special_cause_points"], -found.index(s)))
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for s in self.series():
+            last = next((p for p in reversed(s["points"]) if p["value"] is not None), None)
+            summ = s["summary"]
+            rows.append(
+                {
+                    "key": self.key_of(s),
+                    "group": self.label_of(s),
+                    "latest_period": None if last is None else last["period"],
+                    "latest": None if last is None else last["value"],
+                    "mean": None if last is None else last["mean"],
+                    "lower_limit": None if last is None else last["lower_limit"],
+                    "upper_limit": None if last is None else last["upper_limit"],
+                    "variation": summ["variation"],
+                    "assurance": summ["assurance"],
+                    "special_cause_points": summ["special_cause_points"],
+                    "improvement_points": summ["improvement_points"],
+                    "concern_points": summ["concern_points"],
+                }
+            )
+        return rows
+
+    def point_rows(self, series: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        rows = []
+        for s in self.series() if series is None else series:
+            for p in s["points"]:
+                rows.append(
+                    {
+                        "group": self.label_of(s),
+                        "period": p["period"],
+                        "value": p["value"],
+                        "mean": p["mean"],
+                        "lower_limit": p["lower_limit"],
+                        "upper_limit": p["upper_limit"],
+                        "special_cause": p["special_cause"],
+                        "rules": "; ".join(p["rules"] or []),
+                        "variation": p["variation"],
+                        "suppressed": p.get("suppressed", False),
+                    }
+                )
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = self.result.to_dict()
+        out["series"] = self.series()
+        out.update(
+            {
+                "scope": {"kind": self.scope.kind, "code": self.scope.code},
+                "scope_label": self.scope_label,
+                "show": self.show,
+            }
+        )
+        return out
+
+
+def check_grouping(by: str | None) -> list[str]:
+    by = (by or "").strip().lower()
+    if by not in TREND_GROUPINGS:
+        raise UserInputError(
+            Problem(
+                "is not a grouping",
+                column="by",
+                value=by[:40],
+                expected="one of " + ", ".join(k for k in TREND_GROUPINGS if k),
+            )
+        )
+    return [by] if by else []
+
+
+def check_metric(metric: str, allowed: dict[str, str]) -> str:
+    from hcsworkforce.services.trends import check_metric as engine_check
+
+    return engine_check(metric, list(allowed))
+
+
+def trend(
+    store: Store,
+    scope: Scope,
+    *,
+    metric: str,
+    by: str | None,
+    region: str | None,
+    organisation: str | None,
+    show: str | None,
+    suppress_below: int,
+) -> TrendView:
+    """An XmR chart per group of `by` over every loaded census, for the view's scope.
+
+    Suppression follows the profile's rule: the user's role decides (anyone who can see more than one
+    organisation gets small groups suppressed, even when filtering to one)."""
+    from hcsworkforce.services.trends import run_trend
+
+    m = check_metric(metric, TREND_METRICS)
+    dims = check_grouping(by)
+    vs = view_scope(store, scope, region, organisation)
+    threshold = services.suppression_for(scope, suppress_below)
+    key = ("trend", data_key(store), vs, m, tuple(dims), threshold)
+    result = services._results_cache.get(
+        key, lambda: run_trend(store, m, dims, scope=vs, suppress_below=threshold)
+    )
+    return TrendView(m, dims, vs, describe(vs), threshold, result, (show or None) if dims else None)
+
+
+# -- funnels -----------------------------------------------------------------------------------------------
+@dataclass
+class FunnelView:
+    metric: str
+    peers: str  # nation or region
+    peer_label: str
+    peer_region: str | None
+    census_date: date
+    scope: Scope  # the user's
+    suppress_below: int  # applied to the rows shown (0 for an organisation user's own row)
+    funnel: dict[str, Any] | None  # the peer group's pooled figures; None where withheld
+    curve: list[dict[str, Any]]
+    rows: list[dict[str, Any]]  # organisations the user may see, in the peer group
+    own: str | None  # the organisation user's own code (highlighted)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def peer_organisations(self) -> int | None:
+        return None if self.funnel is None else self.funnel.get("organisations")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "census_date": self.census_date,
+            "peers": self.peers,
+            "peer_group": self.peer_label,
+            "peer_region": self.peer_region,
+            "highlight": self.own,
+            "funnel": self.funnel,
+            "curve": self.curve,
+            "organisations": self.rows,
+            "suppress_below": self.suppress_below,
+            "notes": self.notes,
+        }
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                k: r.get(k)
+                for k in (
+                    "organisation",
+                    "organisation_label",
+                    "peer_group",
+                    "numerator",
+                    "denominator",
+                    "rate",
+                    "lower_95",
+                    "upper_95",
+                    "lower_998",
+                    "upper_998",
+                    "z_score",
+                    "outside_95",
+                    "flag",
+                    "rank",
+                    "quartile",
+                    "suppressed",
+                )
+            }
+            for r in self.rows
+        ]
+
+
+OWN_ONLY_KEYS = ("organisation", "organisation_label", "peer_group", "numerator", "denominator", "rate")
+
+
+def funnel(
+    store: Store,
+    scope: Scope,
+    *,
+    metric: str,
+    peers: str,
+    region: str | None,
+    census_date: date | None,
+    suppress_below: int,
+) -> FunnelView:
+    """Each organisation's rate on a funnel plot against its peers (services.trends.run_benchmark), and what the
+    user may see of it (the disclosure rule is in docs/web.md):
+
+    - the funnel (pooled rate, phi, limits, quartiles) is always computed over the whole peer group;
+    - rows and points are shown only for organisations in the user's scope: all (national), their region's
+      (region), their own (organisation); other organisations are never named or drawn for an organisation
+      user, not even anonymised, because a point's denominator is close to an organisation's size;
+    - small counts are suppressed in any view that crosses organisations; an organisation user's own row is not;
+    - an organisation user sees the peer group's aggregates only where it has at least MIN_PEERS organisations.
+    """
+    from hcsworkforce.services.trends import run_benchmark
+
+    m = check_metric(metric, FUNNEL_METRICS)
+    peers = (peers or "nation").strip().lower()
+    if peers not in ("nation", "region"):
+        raise UserInputError(
+            Problem("is not a peer group", column="peers", value=peers[:20], expected="nation or region")
+        )
+    region = _check_code("region", region)
+    regions = region_of(store)
+    own = scope.code if scope.kind == "organisation" else None
+    if region and scope.kind != "national":
+        view_scope(store, scope, region, None)  # 403 for another region
+    peer_region: str | None = None
+    if peers == "region":
+        if scope.kind == "organisation":
+            peer_region = regions.get(own or "")
+        elif scope.kind == "region":
+            peer_region = scope.code
+        else:
+            peer_region = region
+    threshold = 0 if own else suppress_below
+    key = ("funnel", data_key(store), m, peers, census_date, threshold, own)
+    res = services._results_cache.get(
+        key,
+        lambda: run_benchmark(
+            store, m, peers=peers, census_date=census_date, suppress_below=threshold, highlight=own
+        ),
+    )
+    fun: dict[str, Any] | None
+    if peers == "nation":
+        fun = res.funnels[0]
+    else:
+        if peer_region is None:  # a national user who has not chosen a region: the first region with figures
+            peer_region = next((f["region"] for f in res.funnels if f["region"]), None)
+        fun = next((f for f in res.funnels if f["region"] == peer_region), None)
+        if fun is None:
+            raise UserInputError(
+                f"no organisation in {services.label('region', peer_region)} has these figures"
+            )
+
+    def visible(r: dict[str, Any]) -> bool:
+        if r["peer_group"] != fun["peer_group"]:
+            return False
+        if scope.kind == "organisation":
+            return bool(r["organisation"] == own)
+        if scope.kind == "region":
+            return bool(r.get("region") == scope.code or regions.get(r["organisation"]) == scope.code)
+        return True
+
+    rows = [
+        {**r, "organisation_label": services.label("organisation", r["organisation"])}
+        for r in res.organisations
+        if visible(r)
+    ]
+    rows.sort(key=lambda r: (r["organisation"] != own, r.get("rank") is None, r.get("rank") or 0))
+    summary: dict[str, Any] | None = {k: v for k, v in fun.items() if k != "curve"}
+    curve = list(fun["curve"])
+    notes = list(res.notes[:1])
+    if summary is not None:
+        notes.append(
+            f"{fun['peer_group']}: {fun['organisations']} organisations, pooled rate "
+            f"{_pct(fun['pooled_rate'])}, phi {fun['phi'] or 0:.2f} "
+            + (
+                "(overdispersion: the limits are widened by the square root of phi)"
+                if fun["overdispersion_applied"]
+                else "(no overdispersion adjustment: phi is not above 1)"
+            )
+            + "."
+        )
+    if own:
+        notes.append(
+            "Only your own organisation is shown; the funnel limits, pooled rate and quartiles are computed "
+            "from every organisation in the peer group, whose own figures are not shown."
+        )
+        if (fun.get("organisations") or 0) < MIN_PEERS:
+            summary, curve = None, []
+            rows = [{k: r.get(k) for k in OWN_ONLY_KEYS} for r in rows]
+            notes = [
+                f"Fewer than {MIN_PEERS} organisations in {fun['peer_group']} have these figures, so the peer "
+                "group's pooled rate, limits, rank and quartiles are not shown: with so few peers they would "
+                "come close to revealing another organisation's rate."
+            ]
+    elif threshold:
+        notes.append(
+            f"Organisations with counts of 1 to {threshold - 1} are suppressed ([c]): this view covers more "
+            "than one organisation."
+        )
+    return FunnelView(
+        metric=m,
+        peers=peers,
+        peer_label=str(fun["peer_group"]),
+        peer_region=fun.get("region"),
+        census_date=res.census_date,
+        scope=scope,
+        suppress_below=threshold,
+        funnel=summary,
+        curve=curve,
+        rows=rows,
+        own=own,
+        notes=notes,
+    )
+
+
+def _pct(v: float | None) -> str:
+    return "not known" if v is None else f"{100 * v:.1f}%"
+
+
+# -- board pack --------------------------------------------------------------------------------------------
+def pack_organisation(store: Store, scope: Scope, organisation: str | None) -> str:
+    """The organisation whose pack is asked for: an organisation user's own by default; others must choose one
+    inside their scope."""
+    if not organisation:
+        if scope.kind == "organisation" and scope.code:
+            return scope.code
+        raise UserInputError(Problem("choose an organisation", column="organisation"))
+    vs = view_scope(store, scope, None, organisation)
+    assert vs.code is not None
+    return vs.code
+
+
+def board_pack(
+    store: Store, scope: Scope, organisation: str | None, census_date: date | None, suppress_below: int
+) -> Any:
+    """services.trends.build_pack for an organisation the user may see, with the funnels' peer points cut to the
+    user's scope (the pack as built names every peer, which only a national user may see)."""
+    from hcsworkforce.services.trends import build_pack
+
+    code = pack_organisation(store, scope, organisation)
+    key = ("pack", data_key(store), code, census_date, suppress_below)
+    pack = services._results_cache.get(
+        key, lambda: build_pack(store, code, census_date=census_date, suppress_below=suppress_below)
+    )
+    if scope.kind == "national":
+        return pack
+    regions = region_of(store)
+    funnels = []
+    for f in pack.funnels:
+        if scope.kind == "organisation":
+            if (f.funnel.get("organisations") or 0) < MIN_PEERS:
+                continue  # the disclosure rule of the funnel page
+            points = [p for p in f.points if p["organisation"] == code]
+        else:
+            points = [p for p in f.points if regions.get(p["organisation"]) == scope.code]
+        funnels.append(dataclasses.replace(f, points=points))
+    notes = list(pack.notes)
+    if scope.kind == "organisation":
+        notes.append(
+            "Funnels show this organisation only: peers' own figures are not shown to an organisation's "
+            f"account, and a funnel is left out where the peer group has fewer than {MIN_PEERS} organisations."
+        )
+    return dataclasses.replace(pack, funnels=funnels, notes=notes)
+
+
+def pack_sheets(pack: Any) -> list[tuple[str, Any]]:
+    from hcsworkforce.report.pack import xlsx_sheets
+
+    return xlsx_sheets(pack)
+
+
+# -- WISN --------------------------------------------------------------------------------------------------
+MAX_WISN_BYTES = 200_000
+
+
+@dataclass
+class WisnView:
+    source: str  # the example's name or "uploaded file"
+    results: list[Any]  # analytics.wisn WisnResult
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [r.summary() for r in self.results]
+
+    def activity_rows(self, kind: str) -> list[dict[str, Any]]:
+        return [{"cadre": r.cadre, **dataclasses.asdict(a)} for r in self.results for a in getattr(r, kind)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "cadres": [r.to_dict() for r in self.results]}
+
+
+def wisn_examples() -> list[Any]:
+    from hcsworkforce.api import engines
+
+    root = engines.examples_dir()
+    if root is None or not (root / "wisn").is_dir():
+        return []
+    import yaml
+
+    out = []
+    for path in sorted((root / "wisn").glob("*.yaml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        first = doc[0] if isinstance(doc, list) and doc else doc
+        cadres = len(doc) if isinstance(doc, list) else 1
+        name = str(first.get("cadre")) if isinstance(first, dict) else path.stem
+        out.append(
+            engines.Example(
+                id=path.stem,
+                name=path.stem.replace("_", " "),
+                description=f"{cadres} cadre{'s' if cadres != 1 else ''}, starting with {name}",
+                path=path,
+            )
+        )
+    return out
+
+
+def run_wisn(example: str | None, text: str | None) -> WisnView:
+    """Staffing need per cadre from a shipped example or a WISN YAML's text; a bad file raises UserInputError
+    with every problem (key, value, expected) and nothing is calculated."""
+    from hcsworkforce.analytics.wisn import calculate_wisn_for_cadres
+    from hcsworkforce.ingest.wisn_file import parse_wisn_text, read_wisn_file
+
+    if bool(example) == bool(text):
+        raise UserInputError(
+            Problem("choose a shipped example or give a WISN file, not both or neither", column="example")
+        )
+    if example:
+        found = {e.id: e for e in wisn_examples()}
+        if example not in found:
+            raise UserInputError(
+                Problem(
+                    "is not a shipped example",
+                    column="example",
+                    value=example[:80],
+                    expected=", ".join(found) or "(none on this installation)",
+                )
+            )
+        cadres, source = read_wisn_file(found[example].path), found[example].name
+    else:
+        assert text is not None
+        if len(text.encode()) > MAX_WISN_BYTES:
+            raise UserInputError(Problem(f"the WISN file is larger than {MAX_WISN_BYTES // 1000} kB"))
+        cadres, source = parse_wisn_text(text, file="uploaded file"), "uploaded file"
+    return WisnView(source, calculate_wisn_for_cadres(cadres))
+
+
+# -- key people --------------------------------------------------------------------------------------------
+@dataclass
+class PeopleView:
+    as_of: date
+    scope: Scope
+    loaded: bool  # a directory has been loaded
+    required: int
+    posts: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+    ending_within_days: int
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of,
+            "scope": {"kind": self.scope.kind, "code": self.scope.code},
+            "directory_loaded": self.loaded,
+            "required": self.required,
+            "vacant": sum(1 for p in self.posts if p["status"] == "vacant"),
+            "ending": sum(1 for p in self.posts if p["status"] == "ending"),
+            "posts": self.posts,
+            "by_region": self.by_region,
+            "notes": self.notes,
+        }
+
+
+def people_gaps(
+    store: Store,
+    scope: Scope,
+    *,
+    region: str | None,
+    organisation: str | None,
+    as_of: date | None,
+    ending_within_days: int,
+    include_filled: bool,
+) -> PeopleView:
+    """Key posts vacant or ending (`hcs people gaps` over the organisations employing healthcare scientists in
+    the latest census), limited to the view's scope: an organisation user sees their own organisation's posts
+    and their region's lead; a region user their region's organisations, lead and networks."""
+    from hcsworkforce.analytics import people as pp
+    from hcsworkforce.ingest.directory import from_store_rows
+    from hcsworkforce.store.tables_engagement import read_key_people
+
+    if not 0 <= ending_within_days <= 3650:
+        raise UserInputError(
+            Problem(
+                "is out of range", column="ending_within", value=str(ending_within_days), expected="0 to 3650"
+            )
+        )
+    vs = view_scope(store, scope, region, organisation)
+    day = as_of or date.today()
+    entries = from_store_rows(read_key_people(store))
+    version = services.data_version(store)
+    orgs: dict[str, str | None] = {}
+    if version is not None:
+        staff = services.load_frames(store, version).staff
+        regions = region_of(store)
+        for code, reg in staff.select("organisation_code", "region_code").unique().iter_rows():
+            orgs[code] = reg or regions.get(code)
+    required = pp.required_posts(orgs)
+    own_region = region_of(store).get(vs.code or "") if vs.kind == "organisation" else None
+
+    def in_view(p: Any) -> bool:
+        if vs.kind == "national":
+            return True
+        if vs.kind == "region":
+            return bool(p.region_code == vs.code)
+        return bool(
+            (p.scope == "organisation" and p.scope_code == vs.code)
+            or (p.scope == "region" and p.scope_code == own_region)
+        )
+
+    required = [p for p in required if in_view(p)]
+    posts = pp.people_gaps(
+        entries, required, as_of=day, ending_within_days=ending_within_days, include_filled=include_filled
+    )
+    for p in posts:
+        p["role_name"] = pp.key_roles().get(p["role"], None) and pp.key_roles()[p["role"]].name
+        p["region_name"] = reference.regions().get(p["region_code"] or "")
+    vacant = sum(1 for g in posts if g["status"] == "vacant")
+    ending = sum(1 for g in posts if g["status"] == "ending")
+    notes = [
+        f"On {day.isoformat()}: {vacant} of {len(required)} required key posts vacant, {ending} ending within "
+        f"{ending_within_days} days with no successor recorded.",
+        "Required: a trust healthcare science lead and a board member for healthcare science in every "
+        "organisation employing healthcare scientists (in the latest census); a regional MSC lead per region; "
+        "a lead per network (reference/data/key_roles.csv).",
+    ]
+    if not entries:
+        notes.insert(
+            0, "No key-people directory is loaded (`hcs people import FILE`), so every post shows vacant."
+        )
+    return PeopleView(
+        day, vs, bool(entries), len(required), posts, pp.gaps_by_region(posts), ending_within_days, notes
+    )
+
+
+# -- engagement --------------------------------------------------------------------------------------------
+@dataclass
+class EngagementView:
+    group: str
+    year: int | None
+    years: list[int]
+    scope: Scope
+    suppress_below: int
+    alpha: float
+    indicators: list[dict[str, Any]]
+    trends: list[dict[str, Any]]
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "year": self.year,
+            "years": self.years,
+            "scope": {"kind": self.scope.kind, "code": self.scope.code},
+            "suppress_below": self.suppress_below,
+            "alpha": self.alpha,
+            "indicators": self.indicators,
+            "trends": self.trends,
+            "notes": self.notes,
+        }
+
+
+def engagement(
+    store: Store,
+    scope: Scope,
+    *,
+    region: str | None,
+    organisation: str | None,
+    year: int | None,
+    group: str | None,
+    suppress_below: int,
+    alpha: float = 0.05,
+) -> EngagementView:
+    """Healthcare science against the rest of its organisation and the national average (`hcs engagement`),
+    for the organisations in the view's scope. The national figures are pooled across every organisation,
+    which reveals none of them."""
+    from hcsworkforce.analytics import engagement as eg
+    from hcsworkforce.ingest.survey import from_store_rows, resolve_group
+    from hcsworkforce.store.tables_engagement import read_survey_results
+
+    grp = resolve_group(group or eg.HEALTHCARE_SCIENTISTS)
+    if grp is None:
+        raise UserInputError(
+            Problem(
+                "is not a staff group or specialism",
+                column="group",
+                value=(group or "")[:40],
+                expected="healthcare_scientists or a specialism",
+            )
+        )
+    vs = view_scope(store, scope, region, organisation)
+    # Never below the engine's own default of 11 respondents, nor the installation's threshold.
+    threshold = max(eg.DEFAULT_SUPPRESS_BELOW, suppress_below)
+    results = from_store_rows(read_survey_results(store))
+    years = sorted({r.year for r in results})
+    if year is not None and year not in years:
+        raise UserInputError(
+            Problem(
+                "no results for this year",
+                column="year",
+                value=str(year),
+                expected=", ".join(map(str, years)) or "none loaded",
+            )
+        )
+    chosen = year if year is not None else (years[-1] if years else None)
+    orgs: list[str] | None = None
+    if vs.kind == "organisation":
+        orgs = [vs.code or ""]
+    elif vs.kind == "region":
+        regions = region_of(store)
+        orgs = sorted({r.organisation_code for r in results if regions.get(r.organisation_code) == vs.code})
+    indicators = (
+        eg.engagement_indicators(
+            results, group=grp, organisations=orgs, years=[chosen], suppress_below=threshold, alpha=alpha
+        )
+        if chosen is not None
+        else []
+    )
+    trends = eg.engagement_trends(
+        results, group=grp, organisations=orgs, suppress_below=threshold, alpha=alpha
+    )
+    for rows in (indicators, trends):
+        for r in rows:
+            r["organisation_label"] = services.label("organisation", r["organisation_code"])
+    flagged = sum(
+        1 for r in indicators if r.get("significant_vs_organisation") or r.get("significant_vs_national")
+    )
+    tested = sum(1 for r in indicators if r.get("p_value_vs_organisation") is not None)
+    notes = [
+        "95% intervals (Wilson for percentages; normal for scores with a standard deviation). A flag marks a "
+        f"difference with p < {alpha} (two-sided z-test); {flagged} of {len(indicators)} rows flagged. With "
+        f"{tested} tests, about {alpha * tested:.0f} would be flagged by chance alone.",
+        "Against the organisation = against its other staff (the whole staff less this group).",
+        f"Groups with fewer than {threshold} respondents are suppressed, as are comparisons whose other group "
+        "is that small.",
+    ]
+    if not results:
+        notes.insert(0, "No staff survey results are loaded (`hcs survey import FILE`).")
+    return EngagementView(grp, chosen, years, vs, threshold, alpha, indicators, trends, notes)
+
+
+# -- pathways ----------------------------------------------------------------------------------------------
+@dataclass
+class PathwaysView:
+    from_level: str
+    to_level: str
+    specialism: str | None
+    total: int
+    pathways: list[dict[str, Any]]
+    routes: list[dict[str, Any]]
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def level_options() -> list[tuple[str, str]]:
+    from hcsworkforce.analytics import pathways as pw
+
+    names = {lv.id: lv.name for lv in reference.career_levels().values()}
+    names[pw.NEW_ENTRANT] = "New entrant (not yet in the workforce)"
+    return [(lv, names.get(lv, lv.replace("_", " "))) for lv in pw.levels()]
+
+
+def pathways(from_level: str, to_level: str, specialism: str | None, limit: int = 20) -> PathwaysView:
+    """Routes between two career levels, shortest total time first (`hcs pathways`)."""
+    from hcsworkforce.analytics import pathways as pw
+
+    allowed = [k for k, _ in level_options()]
+    for col, v in (("from_level", from_level), ("to_level", to_level)):
+        if v not in allowed:
+            raise UserInputError(
+                Problem("is not a career level", column=col, value=v[:40], expected=", ".join(allowed))
+            )
+    if specialism and specialism not in reference.specialisms():
+        raise UserInputError(Problem("is not a specialism", column="specialism", value=specialism[:80]))
+    found = pw.enumerate_pathways(from_level, to_level, specialism_id=specialism or None)
+    shown = found[:limit]
+    records = [{"rank": i, **p.to_record()} for i, p in enumerate(shown, start=1)]
+    used = {r.id: r for p in shown for r in p.routes}
+    routes = [
+        {
+            "route": r.id,
+            "name": r.name,
+            "programme": r.programme,
+            "from_level": r.from_level,
+            "to_level": r.to_level,
+            "duration_years": r.duration_years,
+            "duration_max_years": r.duration_max_years,
+            "experience_years_required": r.experience_years_required,
+            "band_while_training": r.band_while_training,
+            "band_on_exit": r.band_on_exit,
+            "entry_requirements": r.entry_requirements,
+            "verified": r.verified,
+            "source": r.source,
+        }
+        for r in used.values()
+    ]
+    notes = [
+        f"{len(found)} pathways"
+        + (f"; the {len(shown)} shortest shown" if len(shown) < len(found) else "")
+        + ".",
+        "Total years = training years + experience years: the equivalence routes need years of work at the "
+        "level before one may apply.",
+        "Rows marked unverified or partial rest on assumptions named in reference/data/career_routes.csv.",
+    ]
+    if not found:
+        notes.insert(0, "No pathway: routes only go up the career framework.")
+    return PathwaysView(from_level, to_level, specialism or None, len(found), records, routes, notes)
