@@ -276,7 +276,11 @@ def trend(
     result = services._results_cache.get(
         key, lambda: run_trend(store, m, dims, scope=vs, suppress_below=threshold)
     )
-    return TrendView(m, dims, vs, describe(vs), threshold, result, (show or None) if dims else None)
+    view = TrendView(m, dims, vs, describe(vs), threshold, result, (show or None) if dims else None)
+    if view.show is not None and not view.series():
+        # The key is not echoed: it may name an organisation outside the user's view.
+        raise UserInputError(Problem("no group with that key in this view", column="show"))
+    return view
 
 
 # -- funnels -----------------------------------------------------------------------------------------------
