@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from hcsworkforce.analytics.spc import SegmentLimits, SpcResult
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.frames import DIMENSION_COLUMNS, LEAVER_SCHEMA
 from hcsworkforce.model.scope import NATIONAL, Scope
@@ -312,8 +314,124 @@ def _hidden(row: dict[str, Any], metric: str, threshold: int) -> bool:
 
 
 @dataclass
+class ProfileHistory:
+    """The profile of many censuses as one frame: census_date, the `by` dimensions, the metrics."""
+
+    censuses: list[date]
+    by: list[str]
+    frame: pl.DataFrame
+
+    def rows(self, census_date: date) -> list[dict[str, Any]]:
+        return self.frame.filter(pl.col("census_date") == census_date).drop("census_date").to_dicts()
+
+
+@dataclass
+class HistoryData:
+    """Staff, leavers and establishment of many censuses, read once, for as many profiles as are wanted."""
+
+    censuses: list[date]
+    staff: pl.DataFrame
+    leavers: pl.DataFrame
+    establishment: pl.DataFrame
+    leaver_data: dict[date, bool]
+
+    def profile(self, by: list[str]) -> ProfileHistory:
+        from hcsworkforce.analytics.profile_history import profile_history as profile_frames
+
+        frame = profile_frames(self.staff, self.leavers, self.establishment, by, leaver_data=self.leaver_data)
+        return ProfileHistory(self.censuses, list(by), frame)
+
+
+def _census_dates(store: Any, start: date | None, end: date | None) -> list[date]:
+    dates = [d for d in store.census_dates() if (start is None or d >= start) and (end is None or d <= end)]
+    if not dates:
+        loaded = ", ".join(d.isoformat() for d in store.census_dates()) or "none"
+        raise UserInputError(f"no census in the period asked for (censuses loaded: {loaded})")
+    return dates
+
+
+def read_history(
+    store: Any,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    scope: Scope = NATIONAL,
+    by: Sequence[str] = (),
+) -> HistoryData:
+    """Every census between start and end in one read per table (only the columns a profile needs)."""
+    from hcsworkforce.analytics.profile_history import needed_columns
+
+    dates = _census_dates(store, start, end)
+    by = list(by)
+    return HistoryData(
+        censuses=dates,
+        staff=store.staff_history(dates, scope, columns=needed_columns(by)),
+        leavers=store.leavers_history(dates, scope, columns=needed_columns(by, leavers=True)),
+        establishment=store.establishment_history(dates, scope),
+        leaver_data={d: bool((store.census_info(d) or {}).get("has_leaver_data")) for d in dates},
+    )
+
+
+def profile_history_frame(
+    store: Any,
+    by: list[str],
+    *,
+    start: date | None,
+    end: date | None,
+    scope: Scope,
+    with_absence: bool = False,
+) -> ProfileHistory:
+    """The profile of every census between start and end (inclusive), read and computed in one pass: the
+    figures of `profile_history` (census by census), as one frame."""
+    history = read_history(store, start=start, end=end, scope=scope, by=by).profile(by)
+    if with_absence:
+        history.frame = _join_absence(store, history, scope)
+    return history
+
+
+def _join_absence(store: Any, history: ProfileHistory, scope: Scope) -> pl.DataFrame:
+    """Each census's row gets the absence of its census month (as _attach_absence does, for every census)."""
+    by = history.by
+    cols = ("absence_rate", "fte_days_lost", "fte_days_available", "staff_absent")
+    frame = history.frame.with_columns(pl.col("census_date").dt.truncate("1mo").alias("_month"))
+    hist = absence_history(store, by, scope=scope, months=sorted({_month(d) for d in history.censuses}))
+    if hist.height == 0:
+        return frame.drop("_month").with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in cols)
+    found = hist.select(
+        pl.col("month").alias("_month"),
+        *(pl.col(DIMENSION_COLUMNS[d]).cast(frame.schema[d]).alias(d) for d in by),
+        *(pl.col(c) for c in cols),
+    )
+    return frame.join(found, on=["_month", *by], how="left", nulls_equal=True).drop("_month")
+
+
+def _hidden_expr(metric: str, threshold: int) -> pl.Expr:
+    """_hidden on columns: would the usual suppression rule null this metric for this group?"""
+    from hcsworkforce.analytics.profile import SUPPRESSED_WITH_HEADCOUNT
+
+    shown = pl.col(metric).is_not_null()
+    if threshold <= 0:
+        return pl.lit(False)
+
+    def small(col: str, nulls_as_zero: bool = False) -> pl.Expr:
+        c = pl.col(col).fill_null(0) if nulls_as_zero else pl.col(col)
+        return (c > 0) & (c < threshold)
+
+    if metric == "absence_rate":
+        return (small("staff_absent", True) | small("headcount", True)) & shown
+    few_people = small("headcount").fill_null(False)
+    hide = few_people if metric in SUPPRESSED_WITH_HEADCOUNT else pl.lit(False)
+    if metric in ("leavers_12m", "leaver_rate_12m"):
+        hide = hide | (~few_people & small("leavers_12m").fill_null(False))
+    return hide & shown
+
+
+@dataclass
 class TrendResult:
-    """One SPC chart per group: the JSON shape of docs/trends.md, with flat views for tables."""
+    """One SPC chart per group, held as frames: `keys` (one row per series: the `by` dimensions and their
+    names), `points` (series x census: value, mean, limits, rule flags, variation, suppressed) and `summaries`
+    (one row per series). `series` and `to_dict` give the JSON shape of docs/trends.md, built only when asked
+    for, so charting 44,000 series costs no dictionaries until one is output."""
 
     metric: str
     definition: str
@@ -326,8 +444,12 @@ class TrendResult:
     rebase_at: list[date]
     suppress_below: int
     notes: list[str]
-    series: list[dict[str, Any]]
+    keys: pl.DataFrame
+    points: pl.DataFrame
+    summaries: pl.DataFrame
+    segments: list[SegmentLimits]
     scope: Scope = NATIONAL
+    _series: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def start(self) -> date:
@@ -336,6 +458,38 @@ class TrendResult:
     @property
     def end(self) -> date:
         return self.censuses[-1]
+
+    @property
+    def n_series(self) -> int:
+        return self.summaries.height
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        """The JSON records: one per series, {dims, names, summary, points}."""
+        if self._series is None:
+            self._series = self._records()
+        return self._series
+
+    def _records(self) -> list[dict[str, Any]]:
+        t = len(self.censuses)
+        keys = self.keys.to_dicts() if self.keys.width else [{} for _ in range(self.n_series)]
+        points = self.points.with_columns(_rules_list()).select(POINT_FIELDS).to_dicts()
+        summaries = self.summaries.to_dicts()
+        out = []
+        for i, (key, summ) in enumerate(zip(keys, summaries, strict=True)):
+            summ["segments"] = [
+                {
+                    "start": self.censuses[seg.start],
+                    "end": self.censuses[seg.stop - 1],
+                    "baseline_points": seg.baseline_points,
+                    "mean": _num(seg.mean[i]),
+                    "mean_moving_range": _num(seg.mean_moving_range[i]),
+                    "screened_moving_ranges": int(seg.screened[i]),
+                }
+                for seg in self.segments
+            ]
+            out.append({**key, "summary": summ, "points": points[i * t : (i + 1) * t]})
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -355,37 +509,71 @@ class TrendResult:
             "series": self.series,
         }
 
+    def _keyed(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` (with _series) with each series' key columns in front, in series order."""
+        keys = self.keys.with_row_index("_series")
+        return (
+            keys.join(frame, on="_series", how="right").sort("_series", maintain_order=True).drop("_series")
+        )
+
     def point_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for s in self.series:
-            key = {k: v for k, v in s.items() if k not in ("summary", "points")}
-            for p in s["points"]:
-                rows.append({**key, **p, "rules": ";".join(p["rules"])})
-        return rows
+        pts = self.points.with_columns(_rules_list().list.join(";")).select("_series", *POINT_FIELDS)
+        return self._keyed(pts).to_dicts()
 
     def summary_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for s in self.series:
-            key = {k: v for k, v in s.items() if k not in ("summary", "points")}
-            last = next((p for p in reversed(s["points"]) if p["value"] is not None), None)
-            summ = s["summary"]
-            rows.append(
-                {
-                    **key,
-                    "latest": None if last is None else last["value"],
-                    "mean": None if last is None else last["mean"],
-                    "lower_limit": None if last is None else last["lower_limit"],
-                    "upper_limit": None if last is None else last["upper_limit"],
-                    "variation": summ["variation"],
-                    "assurance": summ["assurance"],
-                    "special_cause_points": summ["special_cause_points"],
-                }
+        # The latest point shown (a suppressed point has no value), as a reader of the chart sees it.
+        last = (
+            self.points.filter(pl.col("value").is_not_null())
+            .group_by("_series")
+            .agg(
+                pl.col("value").last().alias("latest"),
+                pl.col("mean").last(),
+                pl.col("lower_limit").last(),
+                pl.col("upper_limit").last(),
             )
-        return rows
+        )
+        summ = self.summaries.with_row_index("_series").select(
+            "_series", "variation", "assurance", "special_cause_points"
+        )
+        return self._keyed(last.join(summ, on="_series", how="right")).to_dicts()
+
+
+POINT_FIELDS = (
+    "period",
+    "value",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "special_cause",
+    "rules",
+    "variation",
+    "suppressed",
+)
+
+
+def _rules_list() -> pl.Expr:
+    """Each point's special-cause rules, in plot-the-dots' order of precedence, as a list of names."""
+    from hcsworkforce.analytics.spc import RULES
+
+    return (
+        pl.concat_list([pl.when(pl.col(r)).then(pl.lit(r)) for r in RULES]).list.drop_nulls().alias("rules")
+    )
+
+
+def _num(x: float | np.floating[Any]) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _history_frame(history: list[CensusRows] | ProfileHistory) -> tuple[list[date], pl.DataFrame]:
+    if isinstance(history, ProfileHistory):
+        return list(history.censuses), history.frame
+    rows = [{**r, "census_date": h.census_date} for h in history for r in h.rows]
+    frame = pl.DataFrame(rows, infer_schema_length=None, strict=False) if rows else pl.DataFrame()
+    return [h.census_date for h in history], frame
 
 
 def build_trend(
-    history: list[CensusRows],
+    history: list[CensusRows] | ProfileHistory,
     metric: str,
     by: list[str],
     *,
@@ -397,25 +585,46 @@ def build_trend(
     suppress_below: int,
     scope: Scope = NATIONAL,
 ) -> TrendResult:
-    """The trend result: one SPC chart per group, as flat JSON-ready records."""
-    from hcsworkforce.analytics.profile import label_dimension
-    from hcsworkforce.analytics.spc import spc
+    """The trend result: one SPC chart per group, computed on arrays (one matrix of series x censuses).
 
-    periods = [h.census_date for h in history]
-    keys: dict[tuple[Any, ...], int] = {}
-    for h in history:
-        for r in h.rows:
-            keys.setdefault(tuple(r[d] for d in by), len(keys))
-    if not keys:
+    Series are in order of first appearance (census by census, groups in the profile's order). Suppression
+    hides a point's value and flags but keeps the limits, which rest on many points.
+    """
+    from hcsworkforce.analytics.profile import label_dimension
+    from hcsworkforce.analytics.spc import _LABEL_BY_CODE, spc
+
+    periods, frame = _history_frame(history)
+    if frame.height == 0:
         raise UserInputError("no staff in the censuses asked for")
-    values = np.full((len(keys), len(periods)), np.nan)
+    for col in (metric, "headcount", "leavers_12m", "staff_absent", *by):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
+    frame = frame.with_row_index("_row")
+    if by:
+        keys = frame.select(by).unique(maintain_order=True).with_row_index("_series")
+        frame = frame.join(keys, on=by, how="left", nulls_equal=True)
+        keys = keys.drop("_series")
+        n_series = keys.height
+    else:
+        keys = pl.DataFrame()
+        frame = frame.with_columns(pl.lit(0, dtype=pl.UInt32).alias("_series"))
+        n_series = 1
+    period_index = pl.DataFrame(
+        {"census_date": periods, "_t": list(range(len(periods)))},
+        schema={"census_date": pl.Date, "_t": pl.Int64},
+    )
+    frame = frame.with_columns(pl.col("census_date").cast(pl.Date)).join(
+        period_index, on="census_date", how="left"
+    )
+    frame = frame.sort("_row")
+    si = frame["_series"].to_numpy()
+    ti = frame["_t"].to_numpy()
+    values = np.full((n_series, len(periods)), np.nan)
     hidden = np.zeros(values.shape, dtype=bool)
-    for t, h in enumerate(history):
-        for r in h.rows:
-            i = keys[tuple(r[d] for d in by)]
-            v = r.get(metric)
-            values[i, t] = np.nan if v is None else float(v)
-            hidden[i, t] = _hidden(r, metric, suppress_below)
+    values[si, ti] = frame[metric].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    hidden[si, ti] = (
+        frame.select(_hidden_expr(metric, suppress_below).fill_null(False)).to_series().to_numpy()
+    )
     result = spc(
         values,
         periods,
@@ -425,21 +634,15 @@ def build_trend(
         screen_outliers=screen,
         target=target,
     )
-    series = []
-    for key, i in keys.items():
-        key_rec = dict(zip(by, key, strict=True))
-        for d in by:
-            if d in ("specialism", "region", "division", "career_level"):
-                key_rec[f"{d}_name"] = label_dimension(d, key_rec[d])
-        rec = result.series_record(i, key_rec)
-        for t, p in enumerate(rec["points"]):
-            p["suppressed"] = bool(hidden[i, t])
-            if hidden[i, t]:
-                # The value could reveal fewer people than the threshold; the limits rest on many points and stay.
-                p.update({"value": None, "special_cause": None, "rules": [], "variation": None})
-        if hidden[i, result.last_index(i) or 0]:
-            rec["summary"]["variation"] = None
-        series.append(rec)
+    for d in by:
+        if d in ("specialism", "region", "division", "career_level"):
+            names = {v: label_dimension(d, v) for v in keys[d].unique().to_list() if v is not None}
+            keys = keys.with_columns(
+                pl.col(d)
+                .replace_strict(names, default=None, return_dtype=pl.String)
+                .fill_null(label_dimension(d, None))
+                .alias(f"{d}_name")
+            )
     return TrendResult(
         metric=metric,
         definition=METRICS[metric][1],
@@ -452,8 +655,89 @@ def build_trend(
         rebase_at=rebase_at,
         suppress_below=suppress_below,
         notes=list(result.notes),
-        series=series,
+        keys=keys,
+        points=_points_frame(result, hidden, _LABEL_BY_CODE),
+        summaries=_summary_frame(result, hidden, _LABEL_BY_CODE),
+        segments=result.segments,
         scope=scope,
+    )
+
+
+def _points_frame(result: SpcResult, hidden: npt.NDArray[np.bool_], labels: dict[int, str]) -> pl.DataFrame:
+    """Every point of every series as one frame, series by series: what SpcResult.points gives, with the
+    suppressed points' value, flags and label taken away."""
+    from hcsworkforce.analytics.spc import RULES
+
+    s, t = result.values.shape
+    blank = np.isnan(result.values) | hidden
+
+    def col(a: npt.NDArray[np.float64]) -> pl.Series:
+        return pl.Series(a.ravel(), nan_to_null=True)
+
+    flags = (result.outside, result.trend, result.two_of_three, result.run)
+    frame = pl.DataFrame(
+        {
+            "_series": np.repeat(np.arange(s, dtype=np.uint32), t),
+            "period": pl.Series(result.periods, dtype=pl.Date).gather(np.tile(np.arange(t), s)),
+            "value": col(np.where(blank, np.nan, result.values)),
+            "mean": col(result.mean),
+            "lower_limit": col(result.lower_limit),
+            "upper_limit": col(result.upper_limit),
+            "special_cause": result.special_cause.ravel(),
+            **{name: (f & ~hidden).ravel() for name, f in zip(RULES, flags, strict=True)},
+            "variation": result.variation_code.ravel().astype(np.int64),
+            "suppressed": hidden.ravel(),
+            "_blank": blank.ravel(),
+        }
+    )
+    return frame.with_columns(
+        pl.when(~pl.col("suppressed")).then(pl.col("special_cause")).alias("special_cause"),
+        pl.when(~pl.col("_blank"))
+        .then(pl.col("variation").replace_strict(labels, return_dtype=pl.String))
+        .alias("variation"),
+    ).drop("_blank")
+
+
+def _summary_frame(result: SpcResult, hidden: npt.NDArray[np.bool_], labels: dict[int, str]) -> pl.DataFrame:
+    """SpcResult.summary for every series at once (segments are added when records are built)."""
+    s, t = result.values.shape
+    valid = ~np.isnan(result.values)
+    has = valid.any(axis=1)
+    last = t - 1 - np.argmax(valid[:, ::-1], axis=1)
+    rows = np.arange(s)
+    code = result.variation_code.astype(np.int64)
+    # The series' variation is its latest point's, unless that point is suppressed.
+    shown = has & ~hidden[rows, np.where(has, last, 0)]
+    assurance: list[str | None] = [None] * s
+    if result.target is not None and result.improvement != "neutral":
+        lo, hi, tgt = result.lower_limit[rows, last], result.upper_limit[rows, last], result.target
+        good_high = result.improvement == "increase"
+        ok = has & ~np.isnan(tgt) & ~np.isnan(lo) & ~np.isnan(hi)
+        verdict = np.where(
+            tgt > hi,
+            "fail" if good_high else "pass",
+            np.where(tgt < lo, "pass" if good_high else "fail", "hit_and_miss"),
+        )
+        assurance = [str(v) if k else None for v, k in zip(verdict, ok, strict=True)]
+    return (
+        pl.DataFrame(
+            {
+                "variation": pl.Series(code[rows, last]).replace_strict(labels, return_dtype=pl.String),
+                "assurance": pl.Series(assurance, dtype=pl.String),
+                "target": pl.Series(
+                    np.full(s, np.nan) if result.target is None else result.target, nan_to_null=True
+                ),
+                "improvement_direction": [str(result.improvement)] * s,
+                "points": valid.sum(axis=1).astype(np.int64),
+                "special_cause_points": ((code != 0) & valid).sum(axis=1).astype(np.int64),
+                "improvement_points": ((code == 1) & valid).sum(axis=1).astype(np.int64),
+                "concern_points": ((code == -1) & valid).sum(axis=1).astype(np.int64),
+                "neutral_points": ((code == 2) & valid).sum(axis=1).astype(np.int64),
+                "_shown": shown,
+            }
+        )
+        .with_columns(pl.when(pl.col("_shown")).then(pl.col("variation")).alias("variation"))
+        .drop("_shown")
     )
 
 
@@ -487,7 +771,9 @@ def run_trend(
                 "absence_rate needs a sickness absence extract, and none is loaded: "
                 "run `hcs import-absence FILE --census-date DATE` first"
             )
-    history = profile_history(store, by, start=start, end=end, scope=scope, with_absence=m == "absence_rate")
+    history = profile_history_frame(
+        store, by, start=start, end=end, scope=scope, with_absence=m == "absence_rate"
+    )
     return build_trend(
         history,
         m,
@@ -677,18 +963,8 @@ def _disclosure(usable: list[tuple[dict[str, Any], tuple[float, float, list[floa
 def organisation_rows(store: Any, census_date: date, *, with_absence: bool = False) -> list[dict[str, Any]]:
     """Every organisation's profile on one census, read nationally (peers need everyone); suppression guards
     what is shown."""
-    from hcsworkforce.analytics.profile import profile
-
-    info = store.census_info(census_date)
-    rows = profile(
-        read_frame(store, "staff", census_date),
-        read_frame(store, "leavers", census_date),
-        read_frame(store, "establishment", census_date),
-        ["region", "organisation"],
-        census_date,
-        has_leaver_data=bool(info and info["has_leaver_data"]),
-        suppress_below=0,
-    )
+    by = ["region", "organisation"]
+    rows = read_history(store, start=census_date, end=census_date, by=by).profile(by).rows(census_date)
     if with_absence:
         _attach_absence(store, rows, ["region", "organisation"], census_date, NATIONAL)
     return rows
@@ -985,8 +1261,9 @@ def build_pack(
     region_code = str(region) if region is not None else None
     names = dict(store.organisations().select("organisation_code", "organisation_name").iter_rows())
     has_absence = bool(absence_census_dates(store))
-    history = profile_history(store, [], start=None, end=d, scope=scope, with_absence=has_absence)
-    metrics = [m for m in METRICS if any(r.get(m) is not None for h in history for r in h.rows)]
+    history = profile_history_frame(store, [], start=None, end=d, scope=scope, with_absence=has_absence)
+    hf = history.frame
+    metrics = [m for m in METRICS if m in hf.columns and hf[m].null_count() < hf.height]
     trends = {
         m: build_trend(
             history,
@@ -1051,7 +1328,7 @@ def build_pack(
     ages, retirement = _age_and_retirement(staff)
     notes = [
         "Synthetic or real, these figures come from the censuses loaded with `hcs import`; "
-        f"{len(history)} censuses up to {d.isoformat()}.",
+        f"{len(history.censuses)} censuses up to {d.isoformat()}.",
         "Variation: Making Data Count XmR rules (docs/trends.md): special cause where a point is outside the "
         "process limits, 7 points on one side of the mean, 7 rising or falling, or 2 of 3 near a limit.",
         "Funnels: Spiegelhalter (2005), 95% and 99.8% limits, overdispersion adjusted where phi > 1; an "
@@ -1069,7 +1346,7 @@ def build_pack(
         region_code=region_code,
         region_name=reference.regions().get(region_code) if region_code else None,
         census_date=d,
-        censuses=[h.census_date for h in history],
+        censuses=list(history.censuses),
         headlines=headlines,
         trends=trends,
         funnels=funnels,

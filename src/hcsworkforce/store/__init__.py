@@ -500,9 +500,9 @@ class Store:
         )
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
-            inner = cur.mogrify(f"SELECT {cols} FROM {table} {_pg_params(where)}", params)
             buf = io.BytesIO()
-            with cur.copy(f"COPY ({inner}) TO STDOUT WITH (FORMAT csv)") as copy:
+            sql = f"COPY (SELECT {cols} FROM {table} {_pg_params(where)}) TO STDOUT WITH (FORMAT csv)"
+            with cur.copy(sql, params) as copy:
                 for chunk in copy:
                     buf.write(chunk)
         if buf.tell() == 0:
