@@ -4,9 +4,9 @@ Issue 8's target: 36 monthly censuses of 60,000 staff, trend and SPC for every o
 series and funnels for every metric, in under 3 s together. The data are generated here with numpy (about
 200 organisations x 50 specialisms, 60,000 staff in all), so the figures measure the engines, not a database.
 The last measurements go through the store: `hcs synth --months 36` of 60,000 staff (synth.history), loaded
-with import_history into a SQLite file, then the trend of every organisation x specialism series read back
-from the 36 censuses (store reads, profile, SPC) and a funnel of every rate on the last census, as
-`hcs trend` and `hcs benchmark` do it.
+with import_history into SQLite (and PostgreSQL where a server is running), then, timed apart from that
+setup, the 36 censuses read back in one query per table, profiled in one pass, SPC of every organisation x
+specialism series and a funnel of every rate on the last census (run_store).
 Run alone with `.venv/bin/python benchmarks/bench_trends.py`; `run()` returns the figures for benchmarks/run.py.
 """
 
@@ -153,21 +153,24 @@ def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return best, result
 
 
-def run_store(tmp: Path) -> list[dict[str, Any]]:
-    """36 monthly censuses of 60,000 staff through the importer and the store, then trends and funnels."""
+def run_store(tmp: Path, url: str | None = None) -> list[dict[str, Any]]:
+    """36 monthly censuses of 60,000 staff through the importer and the store, then trends and funnels.
+
+    Setup (synthesise, write, import) is timed and reported but is not the target. The target is what a
+    user's `hcs trend` over every organisation x specialism and `hcs benchmark` of every rate do after it:
+    read the 36 censuses from the store, profile every census by organisation x specialism (and by
+    organisation for the funnels), SPC of every series for 5 metrics (frames of points and summaries, no
+    per-point dictionaries), and a funnel of every rate by region on the last census.
+    """
     import os
 
     os.environ["HCS_DATA_DIR"] = str(tmp / "data")
     from hcsworkforce.model.scope import NATIONAL
     from hcsworkforce.services.trends import (
-        RATE_METRICS as SERVICE_RATES,
-    )
-    from hcsworkforce.services.trends import (
         build_benchmark,
         build_trend,
         import_history,
-        organisation_rows,
-        profile_history,
+        read_history,
         read_manifest,
     )
     from hcsworkforce.settings import get_settings
@@ -178,14 +181,20 @@ def run_store(tmp: Path) -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     manifest = write_months(synthesise_months(STAFF, 2025, MONTHS, date(2025, 3, 31), ORGS), tmp / "months")
     synth_s = time.perf_counter() - t0
-    store = open_store(f"sqlite:///{tmp / 'history.db'}", migrate=True)
+    store = open_store(url or f"sqlite:///{tmp / 'history.db'}", migrate=True)
+    db = store.dialect
     entries, _ = read_manifest(manifest)
     t0 = time.perf_counter()
     import_history(store, entries)
     import_s = time.perf_counter() - t0
+
     t0 = time.perf_counter()
-    history = profile_history(store, ["organisation", "specialism"], start=None, end=None, scope=NATIONAL)
+    data = read_history(store, scope=NATIONAL, by=["organisation", "specialism"])
     read_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    history = data.profile(["organisation", "specialism"])
+    organisations = data.profile(["region", "organisation"])
+    profile_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     series = 0
     for m in ("headcount", "fte", "vacancy_rate", "leaver_rate_12m", "share_55_plus"):
@@ -200,51 +209,60 @@ def run_store(tmp: Path) -> list[dict[str, Any]]:
             screen=True,
             suppress_below=5,
         )
-        series += len(tr.series)
+        series += tr.n_series
     spc_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    rows = organisation_rows(store, entries[-1].census_date)
-    for m in SERVICE_RATES:
-        if m != "absence_rate":
-            build_benchmark(rows, m, peers="region", census_date=entries[-1].census_date, suppress_below=5)
+    last = data.censuses[-1]
+    rows = organisations.rows(last)
+    for m in ("vacancy_rate", "leaver_rate_12m", "share_55_plus"):
+        build_benchmark(rows, m, peers="region", census_date=last, suppress_below=5)
     funnel_s = time.perf_counter() - t0
+    total = read_s + profile_s + spc_s + funnel_s
     return [
         {
-            "name": "trends (store): synthesise and write 36 monthly extracts of 60,000 staff",
+            "name": "trends (store): synthesise and write 36 monthly extracts of 60,000 staff (setup)",
             "seconds": round(synth_s, 3),
             "target_seconds": None,
-            "notes": "synth.history + CSV writing, one pass",
+            "notes": "synth.history + CSV writing, one pass; not part of the target",
         },
         {
-            "name": "trends (store): import 36 monthly censuses into SQLite (import_history)",
+            "name": f"trends (store): import 36 monthly censuses into {db} (setup)",
             "seconds": round(import_s, 3),
             "target_seconds": None,
-            "notes": f"{sum(e.census_date is not None for e in entries)} censuses, each validated and loaded "
-            "atomically as `hcs import` does; about 66,000 rows each",
+            "notes": f"{len(entries)} censuses, each validated and loaded atomically as `hcs import` does; "
+            "not part of the target",
         },
         {
-            "name": "trends (store): read 36 censuses and profile every org x specialism",
+            "name": f"trends (store, {db}): read 36 censuses (staff, leavers, establishment)",
             "seconds": round(read_s, 3),
             "target_seconds": None,
-            "notes": "store.staff/leavers/establishment per census + profile engine; one pass",
+            "notes": f"{data.staff.height:,} staff rows, {data.leavers.height:,} leaver rows, "
+            f"{data.establishment.height:,} establishment lines; one query per table",
         },
         {
-            "name": "trends (store): SPC of every org x specialism series, 5 metrics",
+            "name": f"trends (store, {db}): profile every census by org x specialism and by organisation",
+            "seconds": round(profile_s, 3),
+            "target_seconds": None,
+            "notes": f"{history.frame.height:,} census x group rows; one pass, census as a key",
+        },
+        {
+            "name": f"trends (store, {db}): SPC of every org x specialism series, 5 metrics",
             "seconds": round(spc_s, 3),
             "target_seconds": None,
-            "notes": f"{series:,} series over 36 censuses, JSON-ready records with suppression",
+            "notes": f"{series:,} series over {len(data.censuses)} censuses: frames of points and summaries "
+            "with suppression (records are built only for output)",
         },
         {
-            "name": "trends (store): funnels of every rate by region, last census",
+            "name": f"trends (store, {db}): funnels of every rate by region, last census",
             "seconds": round(funnel_s, 3),
             "target_seconds": None,
-            "notes": "organisation rows read once; leaver, vacancy and 55+ rates",
+            "notes": "leaver, vacancy and 55+ rates (no absence in this history)",
         },
         {
-            "name": "trends (store): read + profile + SPC + funnels together",
-            "seconds": round(read_s + spc_s + funnel_s, 3),
+            "name": f"trends (store, {db}): read + profile + SPC + funnels together",
+            "seconds": round(total, 3),
             "target_seconds": TARGET_SECONDS,
-            "notes": "issue 8's 3 s measured end to end from the store (the import is not counted)",
+            "notes": "issue 8's 3 s measured from the store (setup not counted); one pass, not best of 3",
         },
     ]
 
@@ -285,8 +303,44 @@ def run() -> list[dict[str, Any]]:
 
 
 def _store_figures() -> list[dict[str, Any]]:
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
-        return run_store(Path(tmp))
+        out += run_store(Path(tmp))
+    pg = _pg_database()
+    if pg is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                out += run_store(Path(tmp), pg[0])
+            finally:
+                pg[1]()
+    return out
+
+
+def _pg_database() -> tuple[str, Any] | None:
+    """A scratch PostgreSQL database (dropped afterwards) where a server is running, as the tests find it."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("HCS_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        name = f"hcs_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        return None
+
+    def drop() -> None:
+        from hcsworkforce.store import dispose_all
+
+        dispose_all()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 if __name__ == "__main__":
