@@ -43,12 +43,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, loaded_dir: Path) -> Iterator[str]:
+def _serve(tmp_path_factory: pytest.TempPathFactory, source: Path) -> Iterator[str]:
+    """A real uvicorn on a loopback port over a copy of the data directory `source`."""
     import shutil
 
     folder = tmp_path_factory.mktemp("served")
-    for p in loaded_dir.iterdir():
+    for p in source.iterdir():
         if p.is_file():
             shutil.copy(p, folder / p.name)
     port = _free_port()
@@ -91,6 +91,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, loaded_dir: Path) -> Iterat
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, loaded_dir: Path) -> Iterator[str]:
+    yield from _serve(tmp_path_factory, loaded_dir)
+
+
+@pytest.fixture(scope="module")
+def history_server(tmp_path_factory: pytest.TempPathFactory, history_dir: Path) -> Iterator[str]:
+    """14 monthly censuses with a leaver spike planted in the organisation user's organisation."""
+    yield from _serve(tmp_path_factory, history_dir)
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +248,59 @@ def test_planner_journey(server: str, page: Any, demo_files: dict[str, Path]) ->
     assert page.locator("#floors-table").count() == 1 or "Floors, with what remains: none" in page.content()
     check_axe(page, "deployment-plan")
     shot(page, "16-deployment-plan")
+
+
+def test_trends_and_funnels_journey(history_server: str, page: Any, history_dir: Path) -> None:
+    """A trust lead sees their leaver spike as a special cause and their own point on the funnel; a national
+    planner sees every organisation on the funnel; WISN and the board pack open."""
+    base = history_server
+    org, _ = (history_dir / "scope.txt").read_text().split(",")
+    sign_in(page, base, "org")
+    page.goto(f"{base}/trends?metric=leaver_rate_12m")
+    page.wait_for_selector("svg.hcs-chart")
+    points = page.locator("#spc-points").inner_text()
+    assert "Concern" in points, "the planted leaver spike shows as a special cause of concern"
+    check_axe(page, "trends")
+    shot(page, "20-trends-special-cause")
+    page.goto(f"{base}/benchmark/funnel?metric=leaver_rate_12m&peers=nation")
+    page.wait_for_selector("svg.hcs-chart")
+    assert page.locator("#funnel-table tbody tr").count() == 1
+    assert page.locator("svg.hcs-chart circle").count() == 1, "only their own point"
+    check_axe(page, "funnel-organisation")
+    shot(page, "21-funnel-organisation")
+    page.goto(f"{base}/pack")
+    assert org in page.locator("h2").first.inner_text()
+    with page.expect_download() as dl:
+        page.locator("a:has-text('XLSX')").first.click()
+    assert Path(dl.value.path()).read_bytes()[:2] == b"PK"
+    check_axe(page, "pack")
+    shot(page, "22-pack")
+    page.goto(f"{base}/wisn?example=cardiac_physiology_department")
+    assert page.locator("#wisn-results tbody tr").count() >= 1
+    check_axe(page, "wisn")
+    shot(page, "23-wisn")
+    for path, name in (
+        ("/people", "24-people"),
+        ("/engagement", "25-engagement"),
+        ("/pathways", "26-pathways"),
+    ):
+        page.goto(base + path)
+        check_axe(page, name)
+        shot(page, name)
+
+    page.context.clear_cookies()
+    sign_in(page, base, "nat")
+    page.goto(f"{base}/trends?metric=leaver_rate_12m&by=organisation")
+    page.wait_for_selector("#spc-summary")
+    page.locator(f"#spc-summary a[href*='show={org}']").click()
+    page.wait_for_url(f"**show={org}**")
+    assert "Concern" in page.locator("#spc-points").inner_text()
+    check_axe(page, "trends-by-organisation")
+    shot(page, "27-trends-by-organisation")
+    page.goto(f"{base}/benchmark/funnel?metric=leaver_rate_12m&peers=nation")
+    assert page.locator("#funnel-table tbody tr").count() > 1
+    check_axe(page, "funnel-national")
+    shot(page, "28-funnel-national")
+    with page.expect_download() as dl:
+        page.locator("p.hcs-downloads a:has-text('CSV')").first.click()
+    assert Path(dl.value.path()).read_text().startswith("organisation,")

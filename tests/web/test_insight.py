@@ -6,49 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORDS, make_settings, sign_in
-
-END = date(2025, 3, 31)
-
-
-@pytest.fixture(scope="session")
-def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """14 monthly censuses of 3,000 synthetic staff in 15 organisations (a leaver spike planted in the largest),
-    with absence, a staff survey and a key-people directory; a national, a region and an organisation user."""
-    from hcsworkforce.api import accounts
-    from hcsworkforce.ingest.directory import to_store_rows as people_rows
-    from hcsworkforce.ingest.survey import to_store_rows as survey_rows
-    from hcsworkforce.services.trends import import_history, read_manifest
-    from hcsworkforce.store import open_store
-    from hcsworkforce.store.tables_engagement import replace_survey_results, write_key_people
-    from hcsworkforce.synth.engagement import synth_directory, synth_survey
-    from hcsworkforce.synth.history import synthesise_months, write_months
-
-    folder = tmp_path_factory.mktemp("history")
-    history = synthesise_months(staff=3000, months=14, orgs=15, end_date=END, absences=True)
-    write_months(history, folder / "months")
-    spike = next(s.organisation for s in history.shifts if s.kind == "leaver_spike")
-    store = open_store(make_settings(folder).resolved_database_url(), migrate=True)
-    entries, _ = read_manifest(folder / "months")
-    import_history(store, entries)
-    orgs = sorted(store.staff()["organisation_code"].unique().to_list())
-    replace_survey_results(store, survey_rows(synth_survey(3, orgs)), "synthetic")
-    write_key_people(store, people_rows(synth_directory(3, orgs, END)), "synthetic")
-    region = store.staff().filter(organisation_code=spike)["region_code"][0]
-    accounts.add_user(store, "nat", PASSWORDS["nat"], "national")
-    accounts.add_user(store, "reg", PASSWORDS["reg"], "region", region)
-    accounts.add_user(store, "org", PASSWORDS["org"], "organisation", spike)
-    (folder / "scope.txt").write_text(f"{spike},{region}")
-    store.engine.dispose()
-    shutil.rmtree(folder / "months")
-    return folder
+from tests.web.conftest import make_settings, sign_in
 
 
 @pytest.fixture

@@ -361,7 +361,7 @@ def spc_chart(
             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="12" fill="{TEXT}">'
             f"{_value_text(v, is_rate)}</text>"
         )
-    step = max(1, len(points) // 8)
+    step = max(1, -(-len(points) // 7))  # at most about 7 labels, so they never overlap
     for i, p in enumerate(points):
         if i % step == 0 or i == len(points) - 1:
             period = p["period"]
