@@ -189,6 +189,7 @@ def test_commission_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         "unmet",
         "programmes",
         "optimality",
+        "allocation",
         "assumptions",
         "notes",
         "data",
@@ -213,6 +214,18 @@ def test_commission_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         assert set(g) == {"specialism", "career_level", "gap_before_fte", "closed_fte", "gap_after_fte"}
     for u in doc["unmet"]:
         assert set(u) == {"specialism", "career_level", "gap_fte", "unmet_fte", "reason_code", "reason"}
+    assert set(doc["allocation"]) == {
+        "rule",
+        "unmet_tolerance",
+        "least_unmet_fte",
+        "unmet_fte",
+        "fairness_cost_fte",
+        "max_unmet_share_by_level",
+    }
+    assert (
+        doc["allocation"]["rule"] == "fair"
+        and doc["resolved_scenario"]["commissioning"]["allocation"] == "fair"
+    )
     code, out, err = run_cli(["commission", str(EXAMPLES / "cdc_buildup.yaml"), "--db", db], capsys)
     assert code == 0, err
     assert out.index("Places by programme and intake year") < out.index("Plan: places by programme")

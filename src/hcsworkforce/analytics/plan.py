@@ -261,6 +261,7 @@ class CommissionPlan:
     programmes: list[dict[str, Any]]
     optimality: dict[str, float]  # how far the integer plan may be from the proven bounds
     notes: list[str]
+    allocation: dict[str, Any] = field(default_factory=dict)  # the rule and what it did (docs/planning.md)
 
 
 def completer_fte(supply: SupplyInputs, option: ProgrammeOption, years: int) -> Array:
@@ -328,6 +329,42 @@ def _build_columns(
     return cols
 
 
+ALLOCATIONS = ("fair", "efficient")
+# The fair stage may leave this share more unmet FTE, per career level, than the least possible (see _solve).
+FAIR_UNMET_TOLERANCE = 0.02
+# The fair stage stops within 1% of its bound: a hundredth of the largest share is below what a planner reads.
+_FAIR_REL_GAP = 1e-2
+# The least-cost stage may let a level's largest share rise by this much (0.1 percentage points): without
+# it the stage must re-find the fair stage's exact plan, which can take HiGHS longer than its time limit.
+_FAIR_SHARE_SLACK = 1e-3
+
+
+@dataclass
+class _Solution:
+    places: Array
+    unmet: Array  # per gap row
+    status: str
+    optimality: dict[str, float]
+    least_unmet_fte: float | None = None  # stage 1, without a price
+    max_share: dict[int, float] = field(default_factory=dict)  # level index -> largest share left, fair only
+
+
+def _closable(
+    cols: _Columns, rows: list[tuple[int, int]], exit_level: list[int], gap_lb: Array, cap: Any
+) -> Array:
+    """FTE each gap row could close if it had every place it can use to itself (its own places, national
+    capacity per intake year, lead time): the denominator of its fair share, so that a cell held back by its
+    own limits does not set the largest share for every other cell at its level."""
+    row_of = {cell: i for i, cell in enumerate(rows)}
+    reach = np.zeros(len(rows))
+    for c in range(len(cols)):
+        r = row_of.get((cols.unit[c], exit_level[cols.option[c]]))
+        if r is not None:
+            reach[r] += cols.effect[c] * min(cols.upper[c], cap[(cols.option[c], cols.intake[c])])
+    out: Array = np.minimum(gap_lb, reach)
+    return out
+
+
 def _solve(
     cols: _Columns,
     rows: list[tuple[int, int]],
@@ -337,18 +374,35 @@ def _solve(
     unmet_price_gbp_per_fte: float | None,
     time_limit_seconds: float,
     stage_two_seconds: float,
-) -> tuple[Array, Array, str, dict[str, float]]:
+    allocation: str = "fair",
+    fair_unmet_tolerance: float = FAIR_UNMET_TOLERANCE,
+) -> _Solution:
     """Places per column and unmet FTE per gap row.
 
     Gap rows: sum(effect x places) + unmet >= gap, one per (unit, level) with a gap some column can reach (a
     place counts only at its programme's exit level, so a surplus or a cheap place at another level never
     closes it). Capacity rows: places <= free places per option and intake year; per-specialism limits are
-    column bounds. Without a price for unmet gap, two solves: the least unmet FTE capacity allows, then the
-    least cost that keeps it. One weighted objective would trade a rounding error in the unmet FTE against
-    the cost (HiGHS's relative gap is taken on the whole objective), so its cost would not be optimal.
+    column bounds. Without a price for unmet gap, lexicographic solves:
+
+    1. the least unmet FTE capacity allows (per level too: programmes have one exit level, so levels never
+       compete for places and the least total is the sum of each level's least);
+    2. ``fair`` only: the smallest largest share of a cell's closable gap left unmet, one variable z per
+       level (a shortage of STP places says nothing about PTP's), keeping each level's unmet FTE within
+       ``fair_unmet_tolerance`` of its least. The least unmet alone gives every scarce place to the cells
+       where one place closes most FTE; those differ by a few per cent (leaver rates, FTE per head), so its
+       plan starves whole specialisms to gain about 1% of FTE, and inside the 1e-4 tolerance of stage 1 no
+       fairer plan exists: the tolerance is what buys the fairness, and it is bounded and reported;
+    3. the least cost keeping what came before (each level's unmet as stage 2 left it, and its share).
+
+    One weighted objective would trade a rounding error in the unmet FTE against the cost (HiGHS's relative
+    gap is taken on the whole objective), so its cost would not be optimal. With a price, one solve: cost +
+    price x unmet.
     """
     n_x, n_s = len(cols), len(rows)
     row_of = {cell: i for i, cell in enumerate(rows)}
+    levels = sorted({lv for _u, lv in rows})
+    n_z = len(levels) if unmet_price_gbp_per_fte is None and allocation == "fair" else 0
+    n = n_x + n_s + n_z
     gap_r, gap_c, gap_v = [], [], []
     for c in range(n_x):
         r = row_of.get((cols.unit[c], exit_level[cols.option[c]]))
@@ -359,24 +413,26 @@ def _solve(
     gap_r += list(range(n_s))
     gap_c += [n_x + i for i in range(n_s)]
     gap_v += [1.0] * n_s
-    gap_matrix = sparse.csr_array((gap_v, (gap_r, gap_c)), shape=(n_s, n_x + n_s))
+    gap_matrix = sparse.csr_array((gap_v, (gap_r, gap_c)), shape=(n_s, n))
     gap_lb = np.array([need[u, lv] for u, lv in rows])
 
     cap_keys = sorted({(cols.option[c], cols.intake[c]) for c in range(n_x)})
     cap_of = {k: i for i, k in enumerate(cap_keys)}
     cap_matrix = sparse.csr_array(
         (np.ones(n_x), ([cap_of[(cols.option[c], cols.intake[c])] for c in range(n_x)], list(range(n_x)))),
-        shape=(len(cap_keys), n_x + n_s),
+        shape=(len(cap_keys), n),
     )
     cap_ub = np.array([math.floor(options[oi].free_places(j) + 1e-9) for oi, j in cap_keys], dtype=float)
     constraints = [
         LinearConstraint(gap_matrix, gap_lb, np.full(n_s, np.inf)),
         LinearConstraint(cap_matrix, np.full(len(cap_keys), -np.inf), cap_ub),
     ]
-    integrality = np.concatenate([np.ones(n_x), np.zeros(n_s)])
-    bounds = Bounds(np.zeros(n_x + n_s), np.concatenate([np.array(cols.upper, dtype=float), gap_lb]))
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n_s + n_z)])
+    bounds = Bounds(np.zeros(n), np.concatenate([np.array(cols.upper, dtype=float), gap_lb, np.ones(n_z)]))
     # Costs in GBP thousands keep the coefficients within a few orders of magnitude of the FTE effects.
-    cost = np.concatenate([[options[oi].cost_per_place_gbp / 1000.0 for oi in cols.option], np.zeros(n_s)])
+    cost = np.concatenate(
+        [[options[oi].cost_per_place_gbp / 1000.0 for oi in cols.option], np.zeros(n_s + n_z)]
+    )
     status = "optimal"
     bounds_info = {"unmet_fte_above_bound": 0.0, "cost_gbp_above_bound": 0.0}
     if unmet_price_gbp_per_fte is not None:
@@ -396,48 +452,112 @@ def _solve(
         bound = getattr(res, "mip_dual_bound", None)
         if bound is not None and np.isfinite(bound):
             bounds_info["cost_gbp_above_bound"] = max(0.0, float(res.fun - bound) * 1000.0)
-    else:
-        # Stage 1: the least unmet FTE. Proving the last 1e-4 of it costs minutes on the national grid (a
-        # knapsack over fractional FTE per place) for nothing a planner would see, so the relative gap is
-        # 1e-4 and the distance to the proven bound is reported.
-        unmet_only = np.concatenate([np.zeros(n_x), np.ones(n_s)])
-        first = milp(
-            unmet_only,
-            constraints=constraints,
+        return _Solution(np.round(res.x[:n_x]), np.asarray(res.x[n_x : n_x + n_s]), status, bounds_info)
+
+    # Stage 1: the least unmet FTE. Proving the last 1e-4 of it costs minutes on the national grid (a
+    # knapsack over fractional FTE per place) for nothing a planner would see, so the relative gap is
+    # 1e-4 and the distance to the proven bound is reported.
+    unmet_only = np.concatenate([np.zeros(n_x), np.ones(n_s), np.zeros(n_z)])
+    first = milp(
+        unmet_only,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=bounds,
+        options={"time_limit": time_limit_seconds, "mip_rel_gap": 1e-4},
+    )
+    if first.x is None:
+        raise RuntimeError(f"the solver found no plan: {first.message}")
+    least_unmet = float(first.x[n_x : n_x + n_s].sum())
+    unmet_bound = getattr(first, "mip_dual_bound", None)
+    unmet_bound = least_unmet if unmet_bound is None or not np.isfinite(unmet_bound) else unmet_bound
+    # One row per level summing its unmet FTE: the stages after 1 keep each level's, not only the total, so
+    # that fairness at one level is never paid for with unmet FTE at another.
+    level_rows = sparse.csr_array(
+        (np.ones(n_s), ([levels.index(lv) for _u, lv in rows], [n_x + i for i in range(n_s)])),
+        shape=(len(levels), n),
+    )
+    level_unmet = level_rows @ first.x
+    keep = [LinearConstraint(unmet_only[None, :], -np.inf, least_unmet * (1 + 1e-4) + 1e-6)]
+    best = first
+    max_share: dict[int, float] = {}
+    if n_z and least_unmet > UNMET_REPORT_FTE:
+        # Stage 2 (fair): (unmet_r - floor_r) / closable_r <= z_level, where floor_r is what the cell could
+        # not close even with every place it can use. Levels whose gap stage 1 closes get no share rows: their
+        # unmet is kept near 0 anyway, and the rows would only slow stage 3 (national: past its 2 s).
+        closable = _closable(cols, rows, exit_level, gap_lb, dict(zip(cap_keys, cap_ub, strict=True)))
+        floor = gap_lb - closable
+        short = {lv for k, lv in enumerate(levels) if level_unmet[k] > UNMET_REPORT_FTE}
+        share_rows = [i for i in range(n_s) if closable[i] > _EPS and rows[i][1] in short]
+        z_of = [n_x + n_s + levels.index(rows[i][1]) for i in share_rows]
+        share = sparse.csr_array(
+            (
+                np.concatenate([np.ones(len(share_rows)), -closable[share_rows]]),
+                (
+                    np.concatenate([np.arange(len(share_rows))] * 2),
+                    np.concatenate([[n_x + i for i in share_rows], z_of]),
+                ),
+            ),
+            shape=(len(share_rows), n),
+        )
+        budget = LinearConstraint(level_rows, -np.inf, level_unmet * (1 + fair_unmet_tolerance) + 1e-6)
+        fair_constraints = [*constraints, LinearConstraint(share, -np.inf, floor[share_rows])]
+        z_only = np.concatenate([np.zeros(n_x + n_s), np.ones(n_z)])
+        fair = milp(
+            z_only,
+            constraints=[*fair_constraints, budget],
             integrality=integrality,
             bounds=bounds,
-            options={"time_limit": time_limit_seconds, "mip_rel_gap": 1e-4},
+            options={"time_limit": time_limit_seconds, "mip_rel_gap": _FAIR_REL_GAP},
         )
-        if first.x is None:
-            raise RuntimeError(f"the solver found no plan: {first.message}")
-        least_unmet = float(first.x[n_x:].sum())
-        unmet_bound = getattr(first, "mip_dual_bound", None)
-        unmet_bound = least_unmet if unmet_bound is None or not np.isfinite(unmet_bound) else unmet_bound
-        # Stage 2: the least cost keeping unmet within the same tolerance. Good plans come within a second;
-        # proving the last pounds does not, so it stops at the time limit with the best plan and its bound.
-        keep = LinearConstraint(unmet_only[None, :], -np.inf, least_unmet * (1 + 1e-4) + 1e-6)
-        for limit in (stage_two_seconds, 4 * stage_two_seconds):  # a harder case gets one longer try
-            res = milp(
-                cost,
-                constraints=[*constraints, keep],
-                integrality=integrality,
-                bounds=bounds,
-                options={"time_limit": limit, "mip_rel_gap": 1e-5},
-            )
-            if res.x is not None:
-                break
-        if res.x is None:  # no plan within the time limit: keep the first, which is feasible
-            res = first
-            status = "least unmet gap; cost not minimised in the time limit"
+        if fair.x is None:  # stage 1's plan is feasible here, so only a time limit gets here
+            status = "least unmet gap; shares not equalised in the time limit"
         else:
-            if res.status != 0:
-                status = "stopped at the time limit with the best plan found (see optimality)"
-            cost_bound = getattr(res, "mip_dual_bound", None)
-            if cost_bound is not None and np.isfinite(cost_bound):
-                bounds_info["cost_gbp_above_bound"] = max(0.0, float(res.fun - cost_bound) * 1000.0)
-        bounds_info["unmet_fte_above_bound"] = max(0.0, float(res.x[n_x:].sum()) - float(unmet_bound))
-    places: Array = np.round(res.x[:n_x])
-    return places, np.asarray(res.x[n_x:]), status, bounds_info
+            best = fair
+            z = fair.x[n_x + n_s :]
+            max_share = {lv: float(z[k]) for k, lv in enumerate(levels)}
+            constraints = fair_constraints
+            keep = [
+                LinearConstraint(level_rows, -np.inf, (level_rows @ fair.x) * (1 + 1e-4) + 1e-6),
+                LinearConstraint(
+                    sparse.csr_array(
+                        (np.ones(n_z), (np.arange(n_z), np.arange(n_x + n_s, n))), shape=(n_z, n)
+                    ),
+                    -np.inf,
+                    z + _FAIR_SHARE_SLACK,
+                ),
+            ]
+    # Stage 3: the least cost keeping the stages before within their tolerances. Good plans come within a
+    # second; proving the last pounds does not, so it stops at the time limit with the best plan and its bound.
+    res = best
+    for limit in (stage_two_seconds, 4 * stage_two_seconds):  # a harder case gets one longer try
+        res = milp(
+            cost,
+            constraints=[*constraints, *keep],
+            integrality=integrality,
+            bounds=bounds,
+            options={"time_limit": limit, "mip_rel_gap": 1e-5},
+        )
+        if res.x is not None:
+            break
+    if res.x is None:  # no plan within the time limit: keep the last stage's, which is feasible
+        res = best
+        status = "least unmet gap; cost not minimised in the time limit"
+    else:
+        if res.status != 0:
+            status = "stopped at the time limit with the best plan found (see optimality)"
+        cost_bound = getattr(res, "mip_dual_bound", None)
+        if cost_bound is not None and np.isfinite(cost_bound):
+            bounds_info["cost_gbp_above_bound"] = max(0.0, float(res.fun - cost_bound) * 1000.0)
+    unmet = np.asarray(res.x[n_x : n_x + n_s])
+    # The solver's distance from the least unmet; what fairness adds on purpose is reported apart (allocation).
+    kept = least_unmet if max_share else float(unmet.sum())
+    bounds_info["unmet_fte_above_bound"] = max(0.0, kept - float(unmet_bound))
+    if max_share:  # the shares of the plan returned: stage 3 may have moved them by _FAIR_SHARE_SLACK
+        max_share = dict.fromkeys(max_share, 0.0)
+        for i in share_rows:
+            lv = rows[i][1]
+            max_share[lv] = max(max_share[lv], (unmet[i] - floor[i]) / closable[i])
+    return _Solution(np.round(res.x[:n_x]), unmet, status, bounds_info, least_unmet, max_share)
 
 
 def _unmet_reason(
@@ -529,14 +649,24 @@ def commission(
     unmet_price_gbp_per_fte: float | None = None,
     time_limit_seconds: float = 20.0,
     stage_two_seconds: float = 2.0,
+    allocation: str = "fair",
+    fair_unmet_tolerance: float = FAIR_UNMET_TOLERANCE,
 ) -> CommissionPlan:
     """Least-cost extra places closing ``gap_at_target`` (units, levels) FTE by ``target_year``, per level.
 
     A place of programme p in specialism s taken in intake year j adds completion_rate x
     completer_fte[target - j - lag] FTE at p's exit level in s, and nowhere else. The gap at each (specialism,
     level) is closed as far as capacity and lead time allow, then at least cost (or, with a price, weighed
-    against it); what remains is reported with its reason.
+    against it); what remains is reported with its reason. Where capacity is short, ``allocation`` says who
+    gets the places: ``fair`` (default) equalises the largest share of any cell's gap left unmet, per level,
+    for at most ``fair_unmet_tolerance`` more unmet FTE; ``efficient`` gives them where one closes most FTE.
     """
+    if allocation not in ALLOCATIONS:
+        raise UserInputError(
+            Problem(
+                "is not an allocation rule", column="allocation", value=allocation, expected="fair, efficient"
+            )
+        )
     notes: list[str] = []
     t_target = target_year - start_year
     if not 1 <= t_target <= supply.horizon_years:
@@ -567,8 +697,9 @@ def commission(
     places = np.zeros(len(cols))
     status = "optimal"
     optimality = {"unmet_fte_above_bound": 0.0, "cost_gbp_above_bound": 0.0}
+    solution: _Solution | None = None
     if rows:
-        places, _unmet, status, optimality = _solve(
+        solution = _solve(
             cols,
             rows,
             need,
@@ -577,7 +708,10 @@ def commission(
             unmet_price_gbp_per_fte,
             time_limit_seconds,
             stage_two_seconds,
+            allocation,
+            fair_unmet_tolerance,
         )
+        places, status, optimality = solution.places, solution.status, solution.optimality
     elif need.sum() <= 0:
         status = "nothing to close"
 
@@ -697,6 +831,20 @@ def commission(
         }
         for o in options
     ]
+    rule = "price" if unmet_price_gbp_per_fte is not None else allocation
+    unmet_now = float(solution.unmet.sum()) if solution is not None else 0.0
+    least = solution.least_unmet_fte if solution is not None else None
+    allocation_info: dict[str, Any] = {
+        "rule": rule,
+        "unmet_tolerance": fair_unmet_tolerance if rule == "fair" else None,
+        "least_unmet_fte": _r(least) if least is not None else None,
+        "unmet_fte": _r(unmet_now),
+        # What the fair rule gave up, in FTE, to spread the places; 0 for the other rules.
+        "fairness_cost_fte": _r(max(0.0, unmet_now - least)) if rule == "fair" and least is not None else 0.0,
+        "max_unmet_share_by_level": {
+            LEVELS[lv]: _r(v) for lv, v in sorted((solution.max_share if solution else {}).items())
+        },
+    }
     return CommissionPlan(
         status=status,
         target_year=target_year,
@@ -712,6 +860,7 @@ def commission(
         programmes=programmes,
         optimality={k: round(v, 3) for k, v in optimality.items()},
         notes=notes,
+        allocation=allocation_info,
     )
 
 
@@ -992,6 +1141,7 @@ class CommissionResult:
             "unmet": p.unmet,
             "programmes": p.programmes,
             "optimality": p.optimality,
+            "allocation": p.allocation,
             "assumptions": self.assumptions,
             "notes": self.notes,
             "data": self.data,
@@ -1009,12 +1159,14 @@ def commission_scenario(
     target_year: int | None = None,
     runs: int | None = None,
     wisn_fte: dict[str, float] | None = None,
+    allocation: str | None = None,
 ) -> CommissionResult:
     """The gap by specialism and level in the target year, then the places that close it.
 
     The median (P50) is taken on the expected path (one run with every rate at its value) unless ``runs`` is
     given; another percentile needs the Monte Carlo runs: ``runs``, else the scenario's, at least
     DEFAULT_PERCENTILE_RUNS. The percentile is taken cell by cell (each specialism and level on its own).
+    ``allocation`` (fair or efficient) overrides the scenario's ``commissioning.allocation``.
     """
     from hcsworkforce.analytics.supply import standard_draws
 
@@ -1062,6 +1214,8 @@ def commission_scenario(
         percentile=pct,
         basis=basis,
         unmet_price_gbp_per_fte=scenario.commissioning.unmet_gap_penalty_gbp_per_fte,
+        allocation=allocation or scenario.commissioning.allocation,
+        fair_unmet_tolerance=scenario.commissioning.fair_unmet_tolerance,
     )
     return CommissionResult(
         name=scenario.name,

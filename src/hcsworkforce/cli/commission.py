@@ -2,7 +2,8 @@
 
 The gap is closed per specialism and career level: a place counts only at its programme's exit level. JSON
 keys (docs/planning.md 3): scenario, hash, target_year, percentile, basis, runs, status, total_cost_gbp,
-total_places, places_by_programme_year, plan, by_level, gaps, unmet, programmes, assumptions, notes, data,
+total_places, places_by_programme_year, plan, by_level, gaps, unmet, programmes, optimality, allocation,
+assumptions, notes, data,
 resolved_scenario. The table leads with the summary (places by programme and year, cost, gap by level, what
 is left and why), then the detail.
 """
@@ -16,6 +17,7 @@ import typer
 
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
 from hcsworkforce.cli.project import RunsOption, ScenarioArg, load_frames, load_scenario, wisn_baselines
+from hcsworkforce.errors import Problem, UserInputError
 
 TITLE = "Training commissions that close the gap"
 
@@ -52,6 +54,21 @@ def unmet_by_reason(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: -r["unmet_fte"])
 
 
+def allocation_note(info: dict[str, Any]) -> str:
+    """One line saying which rule shared out scarce places and what it did."""
+    rule = info.get("rule")
+    if rule == "efficient":
+        return "Allocation: efficient (scarce places go where one place closes most FTE)"
+    if rule == "price":
+        return "Allocation: by the unmet-gap price (cost + price x unmet FTE)"
+    shares = ", ".join(f"{lv} {v:.0%}" for lv, v in info.get("max_unmet_share_by_level", {}).items() if v > 0)
+    return (
+        f"Allocation: fair (largest share of a gap left unmet: {shares or 'none'}; "
+        f"{info.get('fairness_cost_fte', 0):,.1f} FTE more left than the least possible, "
+        f"at most {info.get('unmet_tolerance', 0):.0%} per level)"
+    )
+
+
 def commission_command(
     scenario_file: Path = ScenarioArg,
     percentile: float | None = typer.Option(
@@ -62,14 +79,30 @@ def commission_command(
     ),
     target_year: int | None = typer.Option(None, "--target-year", help="Close the gap by this year"),
     runs: int | None = RunsOption,
+    allocation: str | None = typer.Option(
+        None,
+        "--allocation",
+        help="When capacity is short: fair (default; spread places so no specialism's gap is left much "
+        "more unmet than others, per level) or efficient (places where one closes most FTE). Default "
+        "the scenario's commissioning.allocation",
+    ),
     fmt: str = FormatOption,
     out: Path | None = OutOption,
     db: str | None = DbOption,
 ) -> None:
     """Least-cost training places per programme, specialism and year within capacity; unmet gaps reported."""
-    from hcsworkforce.analytics.plan import commission_scenario
+    from hcsworkforce.analytics.plan import ALLOCATIONS, commission_scenario
 
     check_format(fmt, out)
+    if allocation is not None and allocation not in ALLOCATIONS:
+        raise UserInputError(
+            Problem(
+                "is not an allocation rule",
+                column="--allocation",
+                value=allocation,
+                expected="fair, efficient",
+            )
+        )
     scenario = load_scenario(scenario_file)
     frames = load_frames(db, scenario)
     result = commission_scenario(
@@ -81,6 +114,7 @@ def commission_command(
         target_year=target_year,
         runs=runs,
         wisn_fte=wisn_baselines(scenario, scenario_file),
+        allocation=allocation,
     )
     plan = result.plan
     unmet_fte = sum(r["unmet_fte"] for r in plan.unmet if r["reason_code"] != "trainee_posts")
@@ -89,6 +123,7 @@ def commission_command(
         f"{plan.target_year} ({plan.basis})",
         f"Status: {plan.status}; {plan.total_places:,} places, total cost GBP {plan.total_cost_gbp:,.0f}; "
         f"{unmet_fte:,.1f} FTE of qualified gap left",
+        allocation_note(plan.allocation),
         *result.notes,
     ]
     emit(

@@ -410,6 +410,19 @@ class Commissioning(_Strict):
         description="None: close as much of the gap as capacity allows, then at least cost. A price: buy a "
         "place only where it closes gap more cheaply than this price per FTE left unmet",
     )
+    allocation: Literal["fair", "efficient"] = Field(
+        default="fair",
+        description="Who gets places when capacity is short. fair: the least unmet FTE, then the smallest "
+        "largest share of any specialism's gap left unmet at each career level, then the least cost. "
+        "efficient: the places go where one place closes most FTE (may leave whole specialisms with none)",
+    )
+    fair_unmet_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="fair only: the share more unmet FTE, per career level, than the least possible that "
+        "the fair plan may leave to spread places; 0 keeps the least unmet exactly (within 1e-4)",
+    )
 
     @field_validator("programmes")
     @classmethod
