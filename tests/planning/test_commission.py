@@ -205,15 +205,21 @@ def _options(caps: list[int]) -> list[ProgrammeOption]:
     gaps=st.lists(st.floats(-20, 40, allow_nan=False), min_size=3 * N_LEVELS, max_size=3 * N_LEVELS),
     caps=st.lists(st.integers(0, 6), min_size=5, max_size=5),
     target=st.integers(2026, 2030),
+    allocation=st.sampled_from(["fair", "efficient"]),
 )
 def test_plan_respects_capacity_and_never_widens_a_gap(
-    small_supply: Any, gaps: list[float], caps: list[int], target: int
+    small_supply: Any, gaps: list[float], caps: list[int], target: int, allocation: str
 ) -> None:
     inputs, keep = small_supply
     gap = np.zeros((inputs.n_units, N_LEVELS))
     gap[keep] = np.array(gaps).reshape(3, N_LEVELS)
     options = _options(caps)
-    plan = commission(inputs, gap, options, start_year=2025, target_year=target, percentile=50)
+    plan = commission(
+        inputs, gap, options, start_year=2025, target_year=target, percentile=50, allocation=allocation
+    )
+    info = plan.allocation
+    if info["least_unmet_fte"] is not None:  # fairness costs at most its tolerance of unmet FTE
+        assert info["unmet_fte"] <= info["least_unmet_fte"] * 1.02 + 1e-3
     used: dict[tuple[str, int], int] = {}
     for p in plan.plan:
         used[(p["programme"], p["intake_year"])] = (
@@ -229,3 +235,114 @@ def test_plan_respects_capacity_and_never_widens_a_gap(
         if g["closed_fte"] > 0:  # only programmes with that exit level closed it
             assert any(LEVEL_INDEX[o.exit_level] == level for o in options)
     assert plan.total_cost_gbp == pytest.approx(sum(p["cost_gbp"] for p in plan.plan))
+
+
+# --- Who gets scarce places: fair (default) or efficient --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_specialisms() -> Any:
+    rows = many(5, specialism_id="genomics", career_level="clinical_scientist", age=40) + many(
+        5, specialism_id="audiology", career_level="clinical_scientist", age=40
+    )
+    inputs = compile_supply(staff_frame(rows), scenario()).inputs  # nobody leaves, retires or moves up
+    return inputs, [u for u, _r in inputs.units]
+
+
+def _scarce_stp(inputs: Any, specs: list[str], allocation: str, tolerance: float = 0.02) -> Any:
+    gap = np.zeros((inputs.n_units, N_LEVELS))
+    cs = LEVEL_INDEX["clinical_scientist"]
+    gap[specs.index("genomics"), cs] = 9.0
+    gap[specs.index("audiology"), cs] = 9.0
+    stp = ProgrammeOption(
+        name="stp",
+        programme="stp",
+        exit_level="clinical_scientist",
+        duration_years=3,
+        completion_rate=0.9,
+        entry_age_mean=30,
+        entry_age_sd=3,
+        cost_per_place_gbp=100_000,
+        capacity_per_year=12,
+        specialisms=("genomics", "audiology"),
+        completion_by_specialism={"genomics": 0.8},
+    )
+    return commission(
+        inputs,
+        gap,
+        [stp],
+        start_year=2025,
+        target_year=2028,
+        percentile=50,
+        allocation=allocation,
+        fair_unmet_tolerance=tolerance,
+    )
+
+
+def _places(plan: Any) -> dict[str, int]:
+    return {p["specialism"]: p["places"] for p in plan.plan}
+
+
+def test_efficient_plan_starves_the_specialism_where_a_place_is_worth_less(two_specialisms: Any) -> None:
+    """Gaps of 9 clinical-scientist FTE in genomics and in audiology in 2028; STP takes 3 years, so only the
+    2025 intake counts: 12 places. Nobody leaves, so a place is worth its completion rate: 0.9 FTE in
+    audiology, 0.8 in genomics (a stream's rate). With a audiology and g genomics places (a <= 10: 10 x 0.9
+    closes audiology), unmet = (9 - 0.9a) + (9 - 0.8g). The least is a = 10, g = 2: 0 + 7.4 = 7.4 FTE, and
+    genomics keeps 7.4 / 9 = 82% of its gap. That is the efficient plan."""
+    inputs, specs = two_specialisms
+    plan = _scarce_stp(inputs, specs, "efficient")
+    assert _places(plan) == {"audiology": 10, "genomics": 2}
+    assert plan.allocation["rule"] == "efficient" and plan.allocation["least_unmet_fte"] == pytest.approx(7.4)
+    assert plan.allocation["unmet_fte"] == pytest.approx(7.4, abs=1e-3)
+
+
+def test_fair_plan_equalises_the_largest_share_left_unmet(two_specialisms: Any) -> None:
+    """Same case. Shares left: audiology (9 - 0.9a) / 9 = 1 - 0.1a, genomics (9 - 0.8g) / 9. Using all 12
+    places, unmet = 8.4 - 0.1a. Equal shares need 0.9a = 0.8(12 - a): a = 5.65. Whole places: a = g = 6
+    leaves 3.6 and 4.2 FTE, shares 0.4 and 4.2 / 9 = 0.467 (a = 5, g = 7: 0.5 and 0.378, worse), unmet 7.8
+    FTE: 0.4 more than the least (7.4), 5.4%. With a 10% tolerance (up to 8.14 FTE) that is the fair plan.
+
+    With the default 2% (up to 7.548 FTE: a >= 8.52), the best is a = 9, g = 3: shares 0.1 and 6.6 / 9 =
+    0.733 (a = 10, g = 2 leaves 0.822), unmet 7.5 FTE."""
+    inputs, specs = two_specialisms
+    wide = _scarce_stp(inputs, specs, "fair", tolerance=0.10)
+    assert _places(wide) == {"audiology": 6, "genomics": 6}
+    info = wide.allocation
+    assert info["max_unmet_share_by_level"]["clinical_scientist"] == pytest.approx(4.2 / 9, abs=1e-3)
+    assert info["least_unmet_fte"] == pytest.approx(7.4, abs=1e-3)
+    assert info["unmet_fte"] == pytest.approx(7.8, abs=1e-3) and info["fairness_cost_fte"] == pytest.approx(
+        0.4
+    )
+    left = {r["specialism"]: r["unmet_fte"] for r in wide.unmet}
+    assert left == pytest.approx({"audiology": 3.6, "genomics": 4.2}, abs=1e-3)
+    assert wide.total_cost_gbp == pytest.approx(1_200_000)
+
+    default = _scarce_stp(inputs, specs, "fair")
+    assert _places(default) == {"audiology": 9, "genomics": 3}
+    assert default.allocation["max_unmet_share_by_level"]["clinical_scientist"] == pytest.approx(
+        6.6 / 9, abs=1e-3
+    )
+    assert default.allocation["unmet_fte"] == pytest.approx(7.5, abs=1e-3)
+
+
+def test_fair_with_no_tolerance_keeps_the_least_unmet(two_specialisms: Any) -> None:
+    inputs, specs = two_specialisms
+    plan = _scarce_stp(inputs, specs, "fair", tolerance=0.0)
+    assert _places(plan) == {"audiology": 10, "genomics": 2}
+    assert plan.allocation["fairness_cost_fte"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_allocation_switch_in_scenario_and_override() -> None:
+    rows = many(10, specialism_id="genomics", career_level="clinical_scientist", age=30) + many(
+        10, specialism_id="audiology", career_level="clinical_scientist", age=30
+    )
+    est = establishment([("genomics", "clinical_scientist", 30.0), ("audiology", "clinical_scientist", 30.0)])
+    kw: dict[str, Any] = {"target_year": 2030, "programmes": {"stp": {"capacity_per_year": 5}}}
+    sc = scenario(commissioning={**kw, "allocation": "efficient"})
+    assert sc.commissioning.allocation == "efficient" and scenario().commissioning.allocation == "fair"
+    efficient = commission_scenario(sc, staff_frame(rows), establishment=est).plan
+    fair = commission_scenario(sc, staff_frame(rows), establishment=est, allocation="fair").plan
+    assert efficient.allocation["rule"] == "efficient" and fair.allocation["rule"] == "fair"
+    with pytest.raises(UserInputError) as e:
+        scenario(commissioning={"allocation": "proportional"})
+    assert "allocation" in str(e.value) and "proportional" in str(e.value)
