@@ -103,7 +103,7 @@ class Store:
                 select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)
             ).first()
             if old is not None:
-                for tbl in (t.assignments, t.leavers, t.establishment):
+                for tbl in (t.assignments, t.leavers, t.establishment, t.census_snapshots):
                     conn.execute(delete(tbl).where(tbl.c.census_id == old[0]))
                 conn.execute(delete(t.censuses).where(t.censuses.c.id == old[0]))
             self._upsert_organisations(conn, load.organisations)
@@ -128,6 +128,7 @@ class Store:
                 self._bulk_insert(
                     conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id
                 )
+            self._write_snapshots(conn, census_id, load)
             conn.execute(
                 insert(t.import_log),
                 {
@@ -142,6 +143,52 @@ class Store:
                 },
             )
         return int(census_id)
+
+    def _write_snapshots(self, conn: Connection, census_id: int, load: CensusLoad) -> None:
+        parts = [
+            ("assignments", t.ASSIGNMENT_COLUMNS, load.staff),
+            ("leavers", t.LEAVER_COLUMNS, load.leavers),
+        ]
+        if load.establishment is not None:
+            parts.append(("establishment", t.ESTABLISHMENT_COLUMNS, load.establishment))
+        rows = []
+        for kind, columns, df in parts:
+            buf = io.BytesIO()
+            df.select(columns).write_parquet(buf, compression="zstd")
+            rows.append({"census_id": census_id, "kind": kind, "rows": df.height, "data": buf.getvalue()})
+        conn.execute(insert(t.census_snapshots), rows)
+
+    def _snapshot_frame(
+        self, conn: Connection, table: str, census_ids: list[int], columns: list[str], scope: Scope | None
+    ) -> pl.DataFrame | None:
+        """The rows of these censuses from their snapshots, or None when any census has none (an older import)."""
+        have = conn.execute(
+            select(t.census_snapshots.c.census_id, t.census_snapshots.c.data).where(
+                t.census_snapshots.c.kind == table, t.census_snapshots.c.census_id.in_(census_ids)
+            )
+        ).all()
+        if len(have) != len(census_ids):
+            return None
+        wanted = [c for c in columns if c != "census_id"]
+        if scope is not None and scope.kind != "national" and "organisation_code" not in wanted:
+            wanted.append("organisation_code")
+        orgs: set[str] | None = None
+        if scope is not None and scope.kind == "organisation":
+            orgs = {str(scope.code)}
+        elif scope is not None and scope.kind == "region":
+            orgs = {
+                r[0]
+                for r in conn.execute(
+                    select(t.organisations.c.code).where(t.organisations.c.region_code == scope.code)
+                )
+            }
+        frames_: list[pl.DataFrame] = []
+        for cid, data in have:
+            df = pl.read_parquet(io.BytesIO(data), columns=wanted)
+            if orgs is not None:
+                df = df.filter(pl.col("organisation_code").is_in(list(orgs)))
+            frames_.append(df.with_columns(pl.lit(int(cid), dtype=pl.Int32).alias("census_id")))
+        return pl.concat(frames_, how="vertical_relaxed")
 
     def log_rejected_import(self, file: str, rows: int | None, problems: int, detail: dict[str, Any]) -> None:
         """Rejected imports write nothing but this audit line (only where the database already exists)."""
@@ -398,7 +445,10 @@ class Store:
                 return frames.empty(out_schema)
             where, params = self._history_where(sorted(ids), census_dates is None, scope)
             text_schema = {"census_id": pl.Int32, **{c: _db_dtype(table.c[c]) for c in db_cols}}
-            if self.dialect == "sqlite":
+            snap = self._snapshot_frame(conn, table.name, sorted(ids), db_cols, scope)
+            if snap is not None:
+                df = snap.select(pl.col(c).cast(dtype) for c, dtype in text_schema.items())
+            elif self.dialect == "sqlite":
                 df = self._history_sqlite(conn, table.name, text_schema, where, params)
             elif self.dialect == "postgresql":
                 df = self._history_postgresql(conn, table.name, text_schema, where, params)
