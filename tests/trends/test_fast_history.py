@@ -18,6 +18,7 @@ from hcsworkforce.services.trends import (
     import_history,
     profile_history,
     profile_history_frame,
+    read_history,
     read_manifest,
 )
 from hcsworkforce.store import open_store
@@ -135,3 +136,12 @@ def test_trend_fast_path_equals_the_old_path(store: Any, metric: str) -> None:
         assert [list(p) for p in reference[0]["points"]] == [list(p) for p in b.series[0]["points"]]
         if threshold == 20:  # small teams: the suppression rules did hide something
             assert any(p["suppressed"] for s in b.series for p in s["points"])
+
+
+def test_one_census_cut_profiles_as_the_whole_history(store: Any) -> None:
+    """Funnels profile only the census they show; the figures must be those of the full history."""
+    data = read_history(store, scope=NATIONAL, by=["region", "organisation"])
+    for census in (data.censuses[0], data.censuses[-1]):
+        cut = data.only(census).profile(["region", "organisation"]).rows(census)
+        full = data.profile(["region", "organisation"]).rows(census)
+        assert cut == full and cut

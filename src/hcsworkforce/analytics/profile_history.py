@@ -193,10 +193,10 @@ def profile_history(
     # Grouping and joining on categoricals hashes small integers, not strings: about twice as fast on two
     # million rows. The keys are turned back into text before sorting and output.
     text = [c for c in dict.fromkeys((*_CODES, *keys)) if c in staff.columns and staff.schema[c] == pl.String]
-    staff = with_dimensions(staff.with_columns(pl.col(c).cast(pl.Categorical) for c in text))
-    leavers = with_dimensions(
-        leavers.with_columns(pl.col(c).cast(pl.Categorical) for c in text if c in leavers.columns)
-    )
+    staff = staff.with_columns(pl.col(c).cast(pl.Categorical) for c in text)
+    leavers = leavers.with_columns(pl.col(c).cast(pl.Categorical) for c in text if c in leavers.columns)
+    if "age_band" in by:  # derived only when asked for: it is a pass over millions of rows
+        staff, leavers = with_dimensions(staff), with_dimensions(leavers)
     establishment = establishment.with_columns(
         pl.col(c).cast(pl.Categorical) for c in text if c in establishment.columns
     )

@@ -335,6 +335,18 @@ class HistoryData:
     establishment: pl.DataFrame
     leaver_data: dict[date, bool]
 
+    def only(self, census: date) -> HistoryData:
+        """The same data cut to one census: a funnel is a cross-section, so profiling 36 censuses for it
+        would be wasted work."""
+        keep = pl.col("census_date") == census
+        return HistoryData(
+            censuses=[census],
+            staff=self.staff.filter(keep),
+            leavers=self.leavers.filter(keep),
+            establishment=self.establishment.filter(keep),
+            leaver_data={census: self.leaver_data.get(census, True)},
+        )
+
     def profile(self, by: list[str]) -> ProfileHistory:
         from hcsworkforce.analytics.profile_history import profile_history as profile_frames
 
