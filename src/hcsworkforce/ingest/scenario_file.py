@@ -10,7 +10,6 @@ problem is reported at once, located by key path (``supply.training[0].completio
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.yaml_loader import UniqueKeyLoader
 from hcsworkforce.model.scenario import Scenario
 
 MAX_PROBLEMS = 50
@@ -33,24 +33,6 @@ _LOC_TAGS = {
     "dict[int,float]",
     "str",
 }
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML silently keeps the last of two equal keys; in a scenario that hides a mistake."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"the key {key!r} appears twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _training_key(item: Any) -> Any:
@@ -121,7 +103,7 @@ def _read_mapping(path: Path) -> dict[str, Any]:
 
 def parse_mapping(text: str, file: str | None = None) -> dict[str, Any]:
     try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+        doc = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

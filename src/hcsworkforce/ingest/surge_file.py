@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.yaml_loader import UniqueKeyLoader
 from hcsworkforce.model.surge import SurgeScenario
 
 MAX_PROBLEMS = 50
@@ -44,24 +44,6 @@ class LoadedScenario:
             return None
         p = Path(self.scenario.absent_staff_file)
         return p if p.is_absolute() else self.base_dir / p
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys; a repeated key is a mistake the user should see."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"the key {key!r} appears twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -88,7 +70,7 @@ def read_surge_file(path: Path) -> LoadedScenario:
 def parse_surge_text(text: str, file: str | None = None, base_dir: Path | None = None) -> LoadedScenario:
     base_dir = base_dir or Path.cwd()
     try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+        document = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -8,7 +8,6 @@ holds a list of cadres.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.yaml_loader import UniqueKeyLoader
 from hcsworkforce.model.wisn import (
     AdditionalActivity,
     AvailableWorkingTime,
@@ -34,24 +34,6 @@ _LIST_RECORDS: dict[str, type[BaseModel]] = {
     "support_activities": SupportActivity,
     "additional_activities": AdditionalActivity,
 }
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys; a repeated key is a mistake we want the user to see."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, Hashable) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"the key {key!r} appears twice",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def read_wisn_file(path: Path) -> list[WisnCadre]:
@@ -94,7 +76,7 @@ def parse_wisn_text(text: str, file: str | None = None) -> list[WisnCadre]:
 
 def _load_yaml(text: str, file: str | None) -> Any:
     try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
+        document = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
