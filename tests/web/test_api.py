@@ -145,13 +145,57 @@ def test_upload_form_without_javascript(client: Any, demo_files: dict[str, Path]
     assert r.status_code == 200 and "Nothing was loaded" in r.text and "Band 10" in r.text
 
 
-def test_only_national_users_load_extracts(client: Any, demo_files: dict[str, Path]) -> None:
-    token = sign_in(client, "org")
+def test_a_trust_loads_its_own_rows_only(client: Any, demo_files: dict[str, Path], tmp_path: Path) -> None:
+    """An organisation user replaces their organisation's rows of a census; other trusts' rows are refused
+    (with row numbers) and other trusts' figures are left exactly as they were. Region users cannot load."""
+    import polars as pl
+
+    store = client.app.state.ctx.store
+    census = store.census_dates()[-1]
+    org = (
+        store.staff()["organisation_code"]
+        .value_counts()
+        .sort("count", descending=True)["organisation_code"][0]
+    )
+    others_before = store.staff(census).filter(pl.col("organisation_code") != org).sort("assignment_key")
+
+    token = sign_in(client, "reg")
     with open(demo_files["extract"], "rb") as fh:
         r = client.post(
             "/api/v1/uploads", files={"extract": ("e.csv", fh, "text/csv")}, headers={"x-csrf-token": token}
         )
     assert r.status_code == 403
+    client.post("/sign-out", data={"csrf_token": token})
+
+    token = sign_in(client, "org")
+    assert "You load the staff of" in client.get("/upload").text
+    with open(demo_files["extract"], "rb") as fh:  # the national file: every other trust's row is refused
+        r = client.post(
+            "/api/v1/uploads",
+            files={"extract": ("national.csv", fh, "text/csv")},
+            data={"census_date": census.isoformat()},
+            headers={"x-csrf-token": token},
+        )
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["status"] == "failed"
+    assert all("another organisation" in p["message"] for p in job["result"]["problems"])
+    own = pl.read_csv(demo_files["extract"], infer_schema=False).filter(pl.col("Organisation") == org)
+    mine = tmp_path / "mine.csv"
+    written = own.head(own.height - 5)  # five rows fewer than before
+    written.write_csv(mine)
+    with open(mine, "rb") as fh:
+        r = client.post(
+            "/api/v1/uploads",
+            files={"extract": ("mine.csv", fh, "text/csv")},
+            data={"census_date": census.isoformat()},
+            headers={"x-csrf-token": token},
+        )
+    job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["status"] == "done", job
+    after = store.staff(census)
+    assert after.filter(pl.col("organisation_code") != org).sort("assignment_key").equals(others_before)
+    in_post = written.filter(pl.col("Termination Date").is_null()).height
+    assert after.filter(pl.col("organisation_code") == org).height == in_post
 
 
 def test_audit_log_records_sign_ins_downloads_and_imports(client: Any, demo_files: dict[str, Path]) -> None:

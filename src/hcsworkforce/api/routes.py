@@ -313,11 +313,19 @@ def reference_sources(
 
 
 # -- uploads and runs --------------------------------------------------------------------------------------
+def can_upload(user: User) -> bool:
+    """National users load whole censuses; an organisation user loads their own organisation's rows of a
+    census (Store.replace_organisation), and any row of another organisation is refused with its row number.
+    A region user's extract would hold several trusts: each trust loads its own, or a national user loads all.
+    """
+    return user.role in ("national", "organisation")
+
+
 def require_upload_rights(user: User) -> None:
-    # A census is stored nationally (one per date), so loading one replaces every organisation's rows for that
-    # date: only a national user may do it until the store can replace one organisation's part of a census.
-    if user.role != "national":
-        raise Forbidden("Only national users can load extracts on this installation.")
+    if not can_upload(user):
+        raise Forbidden(
+            "Region users cannot load extracts: each trust loads its own, or a national user loads a whole census."
+        )
 
 
 async def save_upload(upload: UploadFile, data_dir: Path) -> Path:

@@ -29,6 +29,8 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
             actor=params.get("actor"),
             display_name=params.get("file_name"),
             establishment_display_name=params.get("establishment_file_name"),
+            # An organisation user replaces only their own organisation's rows of the census.
+            organisation=scope.code if scope.kind == "organisation" else None,
         )
     finally:
         # The upload held personal data; once it is loaded (or refused) the copy on disk has no further use.

@@ -32,6 +32,11 @@ def register(app: typer.Typer) -> None:
         census_date: str | None = typer.Option(
             None, "--census-date", help="Date of the census (default today)"
         ),
+        organisation: str | None = typer.Option(
+            None,
+            "--organisation",
+            help="Replace only this organisation's rows of the census (a trust loading into a shared database)",
+        ),
         db: str | None = DbOption,
     ) -> None:
         """Validate and load an extract. On any error nothing is loaded and every problem is listed."""
@@ -46,7 +51,13 @@ def register(app: typer.Typer) -> None:
         if not store.is_initialised():
             store.migrate()
         with err_console.status(f"Validating {file.name} ..."):
-            result = import_extract(file, store, census_date=cdate, establishment=establishment)
+            result = import_extract(
+                file,
+                store,
+                census_date=cdate,
+                establishment=establishment,
+                organisation=organisation.strip().upper() if organisation else None,
+            )
         verb = "Replaced" if result.replaced else "Loaded"
         err_console.print(
             f"{verb} census {result.census_date.isoformat()}: {result.assignments_in_post:,} assignments held by "

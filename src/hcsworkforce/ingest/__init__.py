@@ -34,11 +34,15 @@ def import_extract(
     actor: str | None = None,
     display_name: str | None = None,
     establishment_display_name: str | None = None,
+    organisation: str | None = None,
 ) -> ImportResult:
     """Validate an extract (and establishment) completely, then load it as one census, atomically.
 
     On any problem nothing is written (bar a 'rejected' line in the import log) and UserInputError carries
     every problem found, capped, with the total.
+
+    With `organisation`, only that organisation's rows of the census are replaced (a trust loading its own
+    extract into a shared database); a row of any other organisation is a problem.
     """
     from hcsworkforce.ingest.extract import file_sha256, read_establishment, validate_extract
     from hcsworkforce.ingest.reader import read_table
@@ -52,8 +56,12 @@ def import_extract(
         raw = read_table(path, name)
         timings["parse"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        valid = validate_extract(raw, census)
-        est = read_establishment(establishment, establishment_display_name) if establishment else None
+        valid = validate_extract(raw, census, organisation=organisation)
+        est = (
+            read_establishment(establishment, establishment_display_name, organisation)
+            if establishment
+            else None
+        )
         timings["validate"] = time.perf_counter() - t1
     except UserInputError as e:
         store.log_rejected_import(name, None, e.total, {"problems": [p.to_dict() for p in e.problems[:50]]})
@@ -61,6 +69,10 @@ def import_extract(
     t2 = time.perf_counter()
     store.migrate() if not store.is_initialised() else None
     replaced = census in store.census_dates()
+    if organisation is not None:
+        replaced = replaced and organisation in set(
+            store.staff(census)["organisation_code"].unique().to_list()
+        )
     load = CensusLoad(
         census_date=census,
         staff=valid.staff,
@@ -78,7 +90,10 @@ def import_extract(
             "delimiter": raw.delimiter,
         },
     )
-    store.replace_census(load, actor=actor)
+    if organisation is None:
+        store.replace_census(load, actor=actor)
+    else:
+        store.replace_organisation(load, organisation, actor=actor)
     timings["load"] = time.perf_counter() - t2
     return ImportResult(
         census_date=census,

@@ -245,7 +245,27 @@ def _age_at(census: date, dob: pl.Expr) -> pl.Expr:
     )
 
 
-def validate_extract(raw: RawTable, census: date, today: date | None = None) -> ValidExtract:
+def _only_organisation(
+    f: pl.DataFrame, organisation: str | None, problems: Problems, label: str | None
+) -> None:
+    """A trust loading into a shared database may load its own staff only: name every other row."""
+    if organisation is None:
+        return
+    problems.add_rows(
+        _bad(
+            f,
+            pl.col("organisation_code").is_not_null() & (pl.col("organisation_code") != organisation),
+            "organisation_code",
+        ),
+        label or "organisation_code",
+        "is another organisation",
+        f"only rows of {organisation}, the organisation you load for",
+    )
+
+
+def validate_extract(
+    raw: RawTable, census: date, today: date | None = None, organisation: str | None = None
+) -> ValidExtract:
     """Check every row; raise UserInputError with all problems, or return the rows to store."""
     today = today or date.today()
     problems = Problems(raw.file)
@@ -293,6 +313,7 @@ def validate_extract(raw: RawTable, census: date, today: date | None = None) -> 
 
     # Organisation codes: any well-formed ODS code; unknown ones are loaded and flagged, not dropped.
     f = f.with_columns(pl.col("organisation_code").str.to_uppercase())
+    _only_organisation(f, organisation, problems, label("organisation_code"))
     problems.add_rows(
         _bad(
             f,
@@ -816,7 +837,7 @@ class ValidEstablishment:
     rows: int
 
 
-def validate_establishment(raw: RawTable) -> ValidEstablishment:
+def validate_establishment(raw: RawTable, organisation: str | None = None) -> ValidEstablishment:
     problems = Problems(raw.file)
     cols = map_columns(raw, ESTABLISHMENT_ALIASES, problems)
     for m in ("organisation_code", "specialism", "funded_fte"):
@@ -851,6 +872,7 @@ def validate_establishment(raw: RawTable) -> ValidEstablishment:
     for c in ("organisation_code", "specialism", "funded_fte"):
         problems.add_rows(_bad(f, pl.col(c).is_null(), c), label(c) or c, f"{c} is empty", "a value")
     f = f.with_columns(pl.col("organisation_code").str.to_uppercase())
+    _only_organisation(f, organisation, problems, label("organisation_code"))
     problems.add_rows(
         _bad(
             f,
@@ -944,5 +966,7 @@ def read_extract(path: Path, census: date, display_name: str | None = None) -> V
     return validate_extract(read_table(path, display_name), census)
 
 
-def read_establishment(path: Path, display_name: str | None = None) -> ValidEstablishment:
-    return validate_establishment(read_table(path, display_name))
+def read_establishment(
+    path: Path, display_name: str | None = None, organisation: str | None = None
+) -> ValidEstablishment:
+    return validate_establishment(read_table(path, display_name), organisation)

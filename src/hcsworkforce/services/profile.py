@@ -69,8 +69,22 @@ def run_profile(
         total=total[0] if total else {},
         suppress_below=suppress_below,
         scope=scope,
-        data_quality=info["data_quality"].get("findings", []),
+        data_quality=_findings(info["data_quality"], scope),
         source_file=info.get("source_file"),
         has_establishment=est.height > 0,
         has_leaver_data=has_leavers,
     )
+
+
+def _findings(quality: dict[str, Any], scope: Scope) -> list[dict[str, Any]]:
+    """The data-quality findings that concern this view: a whole-census import's, or, where trusts loaded
+    their own rows, the findings of the organisations in scope (each labelled with its organisation)."""
+    per_org: dict[str, Any] = quality.get("by_organisation", {})
+    if scope.kind == "organisation" and scope.code in per_org:
+        return list(per_org[scope.code].get("findings", []))
+    found = list(quality.get("findings", []))
+    for org, q in sorted(per_org.items()):
+        if scope.kind == "organisation":
+            continue
+        found += [{**f, "detail": f"{org}: {f['detail']}"} for f in q.get("findings", [])]
+    return found

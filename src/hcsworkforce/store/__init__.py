@@ -144,6 +144,132 @@ class Store:
             )
         return int(census_id)
 
+    def replace_organisation(self, load: CensusLoad, organisation: str, actor: str | None = None) -> int:
+        """Replace one organisation's rows of a census, leaving every other organisation's untouched.
+
+        This is how a trust loads its own extract into a shared (regional or national) database. Every row
+        of the load must belong to `organisation` (the importer checks, with row numbers, before this).
+        The census's counts and snapshot are rebuilt in the same transaction.
+        """
+        for name, df in (
+            ("staff", load.staff),
+            ("leavers", load.leavers),
+            ("establishment", load.establishment),
+        ):
+            if df is not None and df.height and (df["organisation_code"] != organisation).any():
+                raise ValueError(f"{name} rows of other organisations in a load for {organisation}")
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.censuses.c.id, t.censuses.c.has_leaver_data, t.censuses.c.data_quality).where(
+                    t.censuses.c.census_date == load.census_date
+                )
+            ).first()
+            self._upsert_organisations(conn, load.organisations)
+            if row is None:
+                census_id = int(
+                    conn.execute(
+                        insert(t.censuses).returning(t.censuses.c.id),
+                        {
+                            "census_date": load.census_date,
+                            "imported_at": datetime.now(),
+                            "source_file": load.source_file,
+                            "file_sha256": load.file_sha256,
+                            "establishment_file": load.establishment_file,
+                            "rows_in_post": 0,
+                            "rows_leavers": 0,
+                            "people_in_post": 0,
+                            "has_leaver_data": load.has_leaver_data,
+                            "data_quality": "{}",
+                        },
+                    ).scalar_one()
+                )
+                quality: dict[str, Any] = {}
+            else:
+                census_id = int(row[0])
+                quality = json.loads(row[2] or "{}")
+                for tbl in (t.assignments, t.leavers, t.establishment):
+                    conn.execute(
+                        delete(tbl).where(
+                            tbl.c.census_id == census_id, tbl.c.organisation_code == organisation
+                        )
+                    )
+            self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
+            self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
+            if load.establishment is not None:
+                self._bulk_insert(
+                    conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id
+                )
+            # Findings stay per organisation, so one trust's import does not overwrite another's.
+            quality.setdefault("by_organisation", {})[organisation] = load.data_quality
+            counts = conn.execute(
+                text("SELECT COUNT(*), COUNT(DISTINCT staff_key) FROM assignments WHERE census_id = :c"),
+                {"c": census_id},
+            ).one()
+            leaver_rows = conn.execute(
+                text("SELECT COUNT(*) FROM leavers WHERE census_id = :c"), {"c": census_id}
+            ).scalar_one()
+            conn.execute(
+                t.censuses.update()
+                .where(t.censuses.c.id == census_id)
+                .values(
+                    imported_at=datetime.now(),
+                    rows_in_post=int(counts[0]),
+                    people_in_post=int(counts[1]),
+                    rows_leavers=int(leaver_rows),
+                    has_leaver_data=bool(row[1] if row is not None else False) or load.has_leaver_data,
+                    data_quality=json.dumps(quality, default=str),
+                )
+            )
+            # The snapshot holds the whole census: rebuild it from the rows now in the database.
+            conn.execute(delete(t.census_snapshots).where(t.census_snapshots.c.census_id == census_id))
+            whole = CensusLoad(
+                census_date=load.census_date,
+                staff=self._rows(conn, t.assignments, t.ASSIGNMENT_COLUMNS, census_id),
+                leavers=self._rows(conn, t.leavers, t.LEAVER_COLUMNS, census_id),
+                establishment=self._rows(conn, t.establishment, t.ESTABLISHMENT_COLUMNS, census_id),
+                organisations=load.organisations,
+                source_file=load.source_file,
+                file_sha256=load.file_sha256,
+                establishment_file=load.establishment_file,
+                has_leaver_data=load.has_leaver_data,
+                data_quality=load.data_quality,
+            )
+            self._write_snapshots(conn, census_id, whole)
+            conn.execute(
+                insert(t.import_log),
+                {
+                    "at": datetime.now(),
+                    "census_date": load.census_date,
+                    "file": load.source_file,
+                    "status": "loaded",
+                    "rows": load.staff.height + load.leavers.height,
+                    "problems": 0,
+                    "detail": json.dumps(
+                        {"organisation": organisation, "data_quality": load.data_quality}, default=str
+                    ),
+                    "actor": actor,
+                },
+            )
+        return census_id
+
+    def _rows(self, conn: Connection, table: Any, columns: list[str], census_id: int) -> pl.DataFrame:
+        """One census's rows of a table inside the caller's transaction, typed as the snapshot stores them."""
+        rows = conn.execute(
+            select(*(table.c[c] for c in columns)).where(table.c.census_id == census_id)
+        ).all()
+        schema = {c: _db_dtype(table.c[c]) for c in columns}
+        df = pl.DataFrame(
+            [tuple(r) for r in rows], schema=list(schema), orient="row", infer_schema_length=None
+        )
+        return df.select(
+            (
+                pl.col(c).cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+                if dt == pl.Date and df.schema[c] != pl.Date
+                else pl.col(c).cast(dt)
+            )
+            for c, dt in schema.items()
+        )
+
     def _write_snapshots(self, conn: Connection, census_id: int, load: CensusLoad) -> None:
         parts = [
             ("assignments", t.ASSIGNMENT_COLUMNS, load.staff),

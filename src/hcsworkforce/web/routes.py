@@ -21,7 +21,7 @@ from hcsworkforce import __version__, reference
 from hcsworkforce.api import accounts, engines, jobs, services
 from hcsworkforce.api.accounts import Throttled, User
 from hcsworkforce.api.deps import client_ip, ctx, current_user, optional_user, session, verify_csrf
-from hcsworkforce.api.routes import profile_query, submit_run, submit_upload
+from hcsworkforce.api.routes import can_upload, profile_query, submit_run, submit_upload
 from hcsworkforce.api.sessions import CSRF_FIELD
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.frames import AGE_BANDS
@@ -376,7 +376,15 @@ def _benchmark_context(request: Request, user: User, metric: str, specialism: st
 # -- upload and runs ---------------------------------------------------------------------------------------
 @router.get("/upload")
 def upload_page(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
-    return render(request, "upload.html", {"errors": [], "can_upload": user.role == "national"})
+    return render(
+        request,
+        "upload.html",
+        {
+            "errors": [],
+            "can_upload": can_upload(user),
+            "organisation": user.scope.code if user.role == "organisation" else None,
+        },
+    )
 
 
 @router.post("/upload", dependencies=[Depends(verify_csrf)])
@@ -404,7 +412,16 @@ async def upload_post(
             errors.append(("extract", e.summary()))
         else:
             return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-    return render(request, "upload.html", {"errors": errors, "can_upload": user.role == "national"}, 422)
+    return render(
+        request,
+        "upload.html",
+        {
+            "errors": errors,
+            "can_upload": can_upload(user),
+            "organisation": user.scope.code if user.role == "organisation" else None,
+        },
+        422,
+    )
 
 
 def _job_or_404(request: Request, user: User, job_id: str) -> dict[str, Any] | None:
