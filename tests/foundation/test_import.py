@@ -314,3 +314,18 @@ def test_fuzzed_files_never_crash_the_importer(data: bytes, tmp_path: Path) -> N
     except UserInputError as e:
         assert e.problems, "a rejection must say what is wrong"
         assert store.counts() == before
+
+
+def test_establishment_names_the_candidates_of_an_ambiguous_specialism(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extract, _ = hand_files(tmp_path)
+    est = tmp_path / "est.csv"
+    est.write_text("organisation_code,specialism,career_level,funded_fte\nRGT,clinical,practitioner,2.0\n")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    code, _, err = run_cli(
+        ["import", str(extract), "--establishment", str(est), "--census-date", CENSUS, "--db", db], capsys
+    )
+    assert code == 2 and "est.csv, row 2, column specialism" in err
+    assert "is ambiguous: it could be Clinical" in err
+    assert open_store(db).counts()["assignments"] == 0

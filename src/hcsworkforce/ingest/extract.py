@@ -263,6 +263,74 @@ def _only_organisation(
     )
 
 
+def _check_organisation_codes(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None], organisation: str | None
+) -> pl.DataFrame:
+    """Upper-case ODS codes; any well-formed code is accepted (unknown ones are loaded and flagged later)."""
+    f = f.with_columns(pl.col("organisation_code").str.to_uppercase())
+    _only_organisation(f, organisation, problems, label("organisation_code"))
+    problems.add_rows(
+        _bad(
+            f,
+            pl.col("organisation_code").is_not_null()
+            & ~pl.col("organisation_code").str.contains(r"^[A-Z0-9]{3,6}$"),
+            "organisation_code",
+        ),
+        label("organisation_code") or "organisation_code",
+        "is not an ODS organisation code",
+        "3 to 6 letters and digits, e.g. RGT",
+    )
+    return f
+
+
+def _resolve_specialisms(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+) -> pl.DataFrame:
+    """Add specialism_id from names, aliases or unambiguous abbreviations; name the candidates when ambiguous."""
+    resolved = _resolve_unique(f, "specialism", reference.resolve_specialism)
+    spec_map = {k: v[0] for k, v in resolved.items()}
+    f = f.with_columns(pl.col("specialism").replace_strict(spec_map, default=None).alias("specialism_id"))
+
+    def spec_msg(v: str) -> str:
+        cands = resolved.get(v, (None, []))[1]
+        if cands:
+            names = [reference.specialisms()[c].name for c in cands[:4]]
+            return f"is ambiguous: it could be {', '.join(names)}" + (" ..." if len(cands) > 4 else "")
+        return "is not a healthcare science specialism" + _suggest(v)
+
+    problems.add_rows(
+        _bad(f, pl.col("specialism").is_not_null() & pl.col("specialism_id").is_null(), "specialism"),
+        label("specialism") or "specialism",
+        spec_msg,
+        "a specialism from the reference taxonomy (hcs reference specialisms)",
+    )
+    return f
+
+
+def _resolve_codes(
+    f: pl.DataFrame,
+    problems: Problems,
+    label: Callable[[str], str | None],
+    column: str,
+    out: str,
+    resolver: Callable[[str], str | None],
+    message: str,
+    expected: str,
+) -> pl.DataFrame:
+    """Resolve a coded column (level, band) once per distinct value into `out`; null `out` if the column is absent."""
+    if column not in f.columns:
+        return f.with_columns(pl.lit(None, dtype=pl.String).alias(out))
+    mapping = _resolve_unique(f, column, resolver)
+    f = f.with_columns(pl.col(column).replace_strict(mapping, default=None).alias(out))
+    problems.add_rows(
+        _bad(f, pl.col(column).is_not_null() & pl.col(out).is_null(), column),
+        label(column) or column,
+        message,
+        expected,
+    )
+    return f
+
+
 def validate_extract(
     raw: RawTable, census: date, today: date | None = None, organisation: str | None = None
 ) -> ValidExtract:
@@ -311,57 +379,24 @@ def validate_extract(
     for c in ("staff_id", "organisation_code", "afc_band", "fte", "start_date"):
         required(c)
 
-    # Organisation codes: any well-formed ODS code; unknown ones are loaded and flagged, not dropped.
-    f = f.with_columns(pl.col("organisation_code").str.to_uppercase())
-    _only_organisation(f, organisation, problems, label("organisation_code"))
-    problems.add_rows(
-        _bad(
-            f,
-            pl.col("organisation_code").is_not_null()
-            & ~pl.col("organisation_code").str.contains(r"^[A-Z0-9]{3,6}$"),
-            "organisation_code",
-        ),
-        label("organisation_code") or "organisation_code",
-        "is not an ODS organisation code",
-        "3 to 6 letters and digits, e.g. RGT",
-    )
+    f = _check_organisation_codes(f, problems, label, organisation)
 
     # Specialism (by name, alias or unambiguous abbreviation).
     if "specialism" in f.columns:
         required("specialism")
-        resolved = _resolve_unique(f, "specialism", reference.resolve_specialism)
-        spec_map = {k: v[0] for k, v in resolved.items()}
-        f = f.with_columns(pl.col("specialism").replace_strict(spec_map, default=None).alias("specialism_id"))
-        bad = _bad(f, pl.col("specialism").is_not_null() & pl.col("specialism_id").is_null(), "specialism")
-
-        def spec_msg(v: str) -> str:
-            cands = resolved.get(v, (None, []))[1]
-            if cands:
-                names = [reference.specialisms()[c].name for c in cands[:4]]
-                return f"is ambiguous: it could be {', '.join(names)}" + (" ..." if len(cands) > 4 else "")
-            return "is not a healthcare science specialism" + _suggest(v)
-
-        problems.add_rows(
-            bad,
-            label("specialism") or "specialism",
-            spec_msg,
-            "a specialism from the reference taxonomy (hcs reference specialisms)",
-        )
+        f = _resolve_specialisms(f, problems, label)
 
     # Career level, filled from the occupation code where the code's meaning is known.
-    if "career_level" in f.columns:
-        lv = _resolve_unique(f, "career_level", reference.resolve_career_level)
-        f = f.with_columns(pl.col("career_level").replace_strict(lv, default=None).alias("career_level_id"))
-        problems.add_rows(
-            _bad(
-                f, pl.col("career_level").is_not_null() & pl.col("career_level_id").is_null(), "career_level"
-            ),
-            label("career_level") or "career_level",
-            "is not a career level",
-            LEVEL_EXPECTED,
-        )
-    else:
-        f = f.with_columns(pl.lit(None, dtype=pl.String).alias("career_level_id"))
+    f = _resolve_codes(
+        f,
+        problems,
+        label,
+        "career_level",
+        "career_level_id",
+        reference.resolve_career_level,
+        "is not a career level",
+        LEVEL_EXPECTED,
+    )
     filled_from_occupation = 0
     if "occupation_code" in f.columns:
         occ = {
@@ -390,11 +425,13 @@ def validate_extract(
     )
 
     # Agenda for Change band.
-    bands = _resolve_unique(f, "afc_band", reference.resolve_band)
-    f = f.with_columns(pl.col("afc_band").replace_strict(bands, default=None).alias("band"))
-    problems.add_rows(
-        _bad(f, pl.col("afc_band").is_not_null() & pl.col("band").is_null(), "afc_band"),
-        label("afc_band") or "afc_band",
+    f = _resolve_codes(
+        f,
+        problems,
+        label,
+        "afc_band",
+        "band",
+        reference.resolve_band,
         "is not an Agenda for Change band",
         BAND_EXPECTED,
     )
@@ -871,49 +908,28 @@ def validate_establishment(raw: RawTable, organisation: str | None = None) -> Va
     label = cols.get
     for c in ("organisation_code", "specialism", "funded_fte"):
         problems.add_rows(_bad(f, pl.col(c).is_null(), c), label(c) or c, f"{c} is empty", "a value")
-    f = f.with_columns(pl.col("organisation_code").str.to_uppercase())
-    _only_organisation(f, organisation, problems, label("organisation_code"))
-    problems.add_rows(
-        _bad(
-            f,
-            pl.col("organisation_code").is_not_null()
-            & ~pl.col("organisation_code").str.contains(r"^[A-Z0-9]{3,6}$"),
-            "organisation_code",
-        ),
-        label("organisation_code") or "organisation_code",
-        "is not an ODS organisation code",
-        "3 to 6 letters and digits, e.g. RGT",
+    f = _check_organisation_codes(f, problems, label, organisation)
+    f = _resolve_specialisms(f, problems, label)
+    f = _resolve_codes(
+        f,
+        problems,
+        label,
+        "career_level",
+        "level_id",
+        reference.resolve_career_level,
+        "is not a career level",
+        LEVEL_EXPECTED,
     )
-    spec = {k: v[0] for k, v in _resolve_unique(f, "specialism", reference.resolve_specialism).items()}
-    f = f.with_columns(pl.col("specialism").replace_strict(spec, default=None).alias("specialism_id"))
-    problems.add_rows(
-        _bad(f, pl.col("specialism").is_not_null() & pl.col("specialism_id").is_null(), "specialism"),
-        label("specialism") or "specialism",
-        lambda v: "is not a healthcare science specialism" + _suggest(v),
-        "a specialism from the reference taxonomy",
+    f = _resolve_codes(
+        f,
+        problems,
+        label,
+        "afc_band",
+        "band_id",
+        reference.resolve_band,
+        "is not an Agenda for Change band",
+        BAND_EXPECTED,
     )
-    if "career_level" in f.columns:
-        lv = _resolve_unique(f, "career_level", reference.resolve_career_level)
-        f = f.with_columns(pl.col("career_level").replace_strict(lv, default=None).alias("level_id"))
-        problems.add_rows(
-            _bad(f, pl.col("career_level").is_not_null() & pl.col("level_id").is_null(), "career_level"),
-            label("career_level") or "career_level",
-            "is not a career level",
-            LEVEL_EXPECTED,
-        )
-    else:
-        f = f.with_columns(pl.lit(None, dtype=pl.String).alias("level_id"))
-    if "afc_band" in f.columns:
-        bd = _resolve_unique(f, "afc_band", reference.resolve_band)
-        f = f.with_columns(pl.col("afc_band").replace_strict(bd, default=None).alias("band_id"))
-        problems.add_rows(
-            _bad(f, pl.col("afc_band").is_not_null() & pl.col("band_id").is_null(), "afc_band"),
-            label("afc_band") or "afc_band",
-            "is not an Agenda for Change band",
-            BAND_EXPECTED,
-        )
-    else:
-        f = f.with_columns(pl.lit(None, dtype=pl.String).alias("band_id"))
     f = f.with_columns(
         pl.col("funded_fte").str.replace(",", ".").cast(pl.Float64, strict=False).alias("fte_num")
     )
