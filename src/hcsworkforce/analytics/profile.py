@@ -95,27 +95,24 @@ def _fte_and_bands(staff: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return staff.group_by(keys).agg(exprs) if keys else staff.select(exprs)
 
 
-def _vacancies(
-    staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str], by: list[str]
+def vacancy_lines(
+    staff: pl.DataFrame, establishment: pl.DataFrame, extra_keys: tuple[str, ...] = ()
 ) -> pl.DataFrame | None:
-    if establishment.height == 0 or any(d not in ESTABLISHMENT_DIMS for d in by):
-        return None
-    est = establishment
-    if "career_level" in by and est["career_level"].null_count():
-        return None
-    if "afc_band" in by and est["afc_band"].null_count():
-        return None
+    """Each establishment line with its FTE in post and vacancy_fte = funded less in post, floored at zero.
+
+    A line matches staff on the columns it carries (level and/or band may be blank). Flooring per line means
+    a surplus in one team does not hide a vacancy in another. `extra_keys` (e.g. census_date) are matched too.
+    """
     lines = []
-    # Each establishment line matches staff on the columns it carries (level and/or band may be blank).
     for has_level in (True, False):
         for has_band in (True, False):
-            part = est.filter(
+            part = establishment.filter(
                 (pl.col("career_level").is_not_null() == has_level)
                 & (pl.col("afc_band").is_not_null() == has_band)
             )
             if part.height == 0:
                 continue
-            on = ["organisation_code", "specialism_id"]
+            on = [*extra_keys, "organisation_code", "specialism_id"]
             if has_level:
                 on.append("career_level")
             if has_band:
@@ -125,6 +122,7 @@ def _vacancies(
                 part.join(in_post, on=on, how="left")
                 .with_columns(pl.col("in_post_fte").fill_null(0.0))
                 .select(
+                    *extra_keys,
                     "organisation_code",
                     "region_code",
                     "division_id",
@@ -137,9 +135,24 @@ def _vacancies(
             )
     if not lines:
         return None
-    all_lines = pl.concat(lines).with_columns(
+    return pl.concat(lines).with_columns(
         (pl.col("funded_fte") - pl.col("in_post_fte")).clip(lower_bound=0.0).alias("vacancy_fte")
     )
+
+
+def _vacancies(
+    staff: pl.DataFrame, establishment: pl.DataFrame, keys: list[str], by: list[str]
+) -> pl.DataFrame | None:
+    if establishment.height == 0 or any(d not in ESTABLISHMENT_DIMS for d in by):
+        return None
+    est = establishment
+    if "career_level" in by and est["career_level"].null_count():
+        return None
+    if "afc_band" in by and est["afc_band"].null_count():
+        return None
+    all_lines = vacancy_lines(staff, est)
+    if all_lines is None:
+        return None
     aggs = [
         pl.col("funded_fte").sum().alias("establishment_fte"),
         pl.col("vacancy_fte").sum().alias("vacancy_fte"),

@@ -20,6 +20,7 @@ from hcsworkforce.analytics.profile import (
     METRICS,
     _keys,
     _order_expr,
+    vacancy_lines,
     with_dimensions,
 )
 
@@ -109,41 +110,9 @@ def _vacancies(
         if dim in by:
             bad = est.filter(pl.col(dim).is_null())[CENSUS].unique()
             est = est.filter(~pl.col(CENSUS).is_in(bad.implode()))
-    lines = []
-    for has_level in (True, False):
-        for has_band in (True, False):
-            part = est.filter(
-                (pl.col("career_level").is_not_null() == has_level)
-                & (pl.col("afc_band").is_not_null() == has_band)
-            )
-            if part.height == 0:
-                continue
-            on = [CENSUS, "organisation_code", "specialism_id"]
-            if has_level:
-                on.append("career_level")
-            if has_band:
-                on.append("afc_band")
-            in_post = staff.group_by(on).agg(pl.col("fte").sum().alias("in_post_fte"))
-            lines.append(
-                part.join(in_post, on=on, how="left")
-                .with_columns(pl.col("in_post_fte").fill_null(0.0))
-                .select(
-                    CENSUS,
-                    "organisation_code",
-                    "region_code",
-                    "division_id",
-                    "specialism_id",
-                    "career_level",
-                    "afc_band",
-                    "funded_fte",
-                    "in_post_fte",
-                )
-            )
-    if not lines:
+    all_lines = vacancy_lines(staff, est, (CENSUS,))
+    if all_lines is None:
         return None
-    all_lines = pl.concat(lines).with_columns(
-        (pl.col("funded_fte") - pl.col("in_post_fte")).clip(lower_bound=0.0).alias("vacancy_fte")
-    )
     return all_lines.group_by(ck).agg(
         pl.col("funded_fte").sum().alias("establishment_fte"),
         pl.col("vacancy_fte").sum().alias("vacancy_fte"),
