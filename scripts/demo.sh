@@ -11,7 +11,8 @@ echo "== 1. Database: $HCS_DATABASE_URL"
 $HCS init
 echo "== 2. A synthetic national extract (60,000 people in post; synthetic, not real people)"
 $HCS synth --staff 60000 --seed 2025 --census-date 2025-03-31 --out "$OUT/national_extract.csv" \
-  --establishment "$OUT/national_establishment.csv"
+  --establishment "$OUT/national_establishment.csv" \
+  --survey "$OUT/staff_survey.csv" --directory "$OUT/key_people.csv"
 echo "== 3. Import it (validated in full first; nothing is loaded on any error)"
 $HCS import "$OUT/national_extract.csv" --establishment "$OUT/national_establishment.csv" --census-date 2025-03-31
 echo "== 4. The national profile by region"

@@ -4,10 +4,7 @@
 set -euo pipefail
 OUT=${DEMO_DIR:-out/demo}
 HCS=.venv/bin/hcs
-echo "== Staff engagement and key people (synthetic survey results and directory for the demo trusts)"
-$HCS synth --staff 60000 --seed 2025 --census-date 2025-03-31 --out "$OUT/people_extract.csv" \
-  --survey "$OUT/staff_survey.csv" --directory "$OUT/key_people.csv"
-rm -f "$OUT/people_extract.csv"  # the same extract as step 2: only the survey and directory are new
+echo "== Staff engagement and key people (synthetic survey results and directory written in step 2)"
 $HCS survey import "$OUT/staff_survey.csv"
 $HCS people import "$OUT/key_people.csv" --replace
 ORG=$(head -2 "$OUT/staff_survey.csv" | tail -1 | cut -d, -f1)
