@@ -66,7 +66,7 @@ def test_synth_then_import_then_profile_end_to_end(
         capsys,
     )
     assert code == 0, err
-    assert "2,000 people" in err
+    assert "2,000 healthcare scientists" in err
     code, out, err = run_cli(["profile", "--by", "region", "--db", db], capsys)
     assert code == 0, err
     assert "Total" in out and "2,000" in out

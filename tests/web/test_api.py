@@ -141,7 +141,11 @@ def test_upload_form_without_javascript(client: Any, demo_files: dict[str, Path]
     sign_in(client, "nat")
     token = csrf_from(client.get("/upload").text)
     with open(demo_files["bad"], "rb") as fh:
-        r = client.post("/upload", files={"extract": ("bad.csv", fh, "text/csv")}, data={"csrf_token": token})
+        r = client.post(
+            "/upload",
+            files={"extract": ("bad.csv", fh, "text/csv")},
+            data={"csrf_token": token, "census_date": "30/06/2025"},
+        )
     assert r.status_code == 200 and "Nothing was loaded" in r.text and "Band 10" in r.text
 
 
@@ -187,7 +191,8 @@ def test_a_trust_loads_its_own_rows_only(client: Any, demo_files: dict[str, Path
         r = client.post(
             "/api/v1/uploads",
             files={"extract": ("mine.csv", fh, "text/csv")},
-            data={"census_date": census.isoformat()},
+            # No establishment in this upload: removing the trust's is confirmed (test_census_rules.py).
+            data={"census_date": census.isoformat(), "confirm": "true"},
             headers={"x-csrf-token": token},
         )
     job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()

@@ -119,6 +119,7 @@ def reference_framework() -> Framework:
         profiles.setdefault((r["specialism_id"], r["career_level"]), {})[r["competency"]] = _int(
             r["level"], "level"
         )
+    profiles.update(_not_known_profiles(profiles))
     caps = {
         r["career_level"]: _int(r["max_level"], "max_level")
         for r in reference.read_table("competency_level_caps")
@@ -143,6 +144,29 @@ def reference_framework() -> Framework:
         for rid, r in first.items()
     }
     return Framework(comps, profiles, caps, roles, resources)
+
+
+def _not_known_profiles(
+    profiles: dict[tuple[str, str], dict[str, int]],
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Someone whose specialism is not known (only its theme or division) is credited with what every
+    specialism of that theme (or division) has at least: the competency-wise minimum of their '*' profiles."""
+    specs = reference.specialisms()
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for s in specs.values():
+        if s.status != "not_known" or (s.id, "*") in profiles:
+            continue
+        by_theme = s.theme != "(not known)"
+        peers = [
+            p
+            for p in specs.values()
+            if p.status != "not_known"
+            and (p.theme == s.theme if by_theme else p.division_id == s.division_id)
+            and (p.id, "*") in profiles
+        ]
+        shared = set.intersection(*(set(profiles[(p.id, "*")]) for p in peers)) if peers else set()
+        out[(s.id, "*")] = {c: min(profiles[(p.id, "*")][c] for p in peers) for c in sorted(shared)}
+    return out
 
 
 def with_scenario(base: Framework, scenario: SurgeScenario) -> Framework:

@@ -357,13 +357,17 @@ async def submit_upload(
     extract: UploadFile,
     establishment: UploadFile | None,
     census_date: date | None,
+    leavers: UploadFile | None = None,
+    confirm: bool = False,
 ) -> str:
     require_upload_rights(user)
     c = ctx(request)
     path = await save_upload(extract, c.settings.data_dir)
-    est_path = None
+    est_path = leavers_path = None
     if establishment is not None and establishment.filename:
         est_path = await save_upload(establishment, c.settings.data_dir)
+    if leavers is not None and leavers.filename:
+        leavers_path = await save_upload(leavers, c.settings.data_dir)
     params = {
         "path": str(path),
         "file_name": extract.filename,
@@ -371,7 +375,10 @@ async def submit_upload(
         "establishment_file_name": establishment.filename
         if establishment and establishment.filename
         else None,
+        "leavers_path": str(leavers_path) if leavers_path else None,
+        "leavers_file_name": leavers.filename if leavers and leavers.filename else None,
         "census_date": census_date.isoformat() if census_date else None,
+        "confirm": confirm,
         "actor": user.username,
     }
     job_id, _ = jobs.create_job(c.store, "import", params, user.scope, user.username)
@@ -382,18 +389,28 @@ async def submit_upload(
 
 @router.post(
     "/uploads",
-    summary="Upload an extract (and optionally an establishment file); queued, returns the job",
+    summary="Upload a staff-in-post report (and optionally its leavers report and an establishment); queued",
     status_code=202,
     dependencies=[Depends(verify_csrf)],
 )
 async def upload(
     request: Request,
     user: Annotated[User, Depends(current_user)],
-    extract: Annotated[UploadFile, File(description="Workforce extract, CSV or XLSX")],
+    extract: Annotated[UploadFile, File(description="Staff-in-post report or extract, CSV or XLSX")],
     establishment: Annotated[UploadFile | None, File(description="Establishment (funded posts)")] = None,
-    census_date: Annotated[date | None, Form()] = None,
+    leavers: Annotated[UploadFile | None, File(description="ESR's separate leavers report")] = None,
+    census_date: Annotated[
+        date | None,
+        Form(
+            description="Census date. National users: default the file's own report date (refused if it has "
+            "none). Organisation users: a census that exists, default the latest"
+        ),
+    ] = None,
+    confirm: Annotated[
+        bool, Form(description="An organisation's re-upload that halves its staff or drops its establishment")
+    ] = False,
 ) -> dict[str, Any]:
-    job_id = await submit_upload(request, user, extract, establishment, census_date)
+    job_id = await submit_upload(request, user, extract, establishment, census_date, leavers, confirm)
     job = jobs.get_job(ctx(request).store, job_id)
     assert job is not None
     return jobs.public_job(job)

@@ -19,22 +19,32 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
 
     path = Path(params["path"])
     est = Path(params["establishment_path"]) if params.get("establishment_path") else None
+    leavers = Path(params["leavers_path"]) if params.get("leavers_path") else None
     progress(0.1, "Reading and checking the extract")
+    trust = scope.kind == "organisation"
     try:
+        census = date.fromisoformat(params["census_date"]) if params.get("census_date") else None
+        if trust and census is None and store.is_initialised() and store.census_dates():
+            # A trust adds its rows to the census others see, the latest unless it chose another.
+            census = store.census_dates()[-1]
         result = import_extract(
             path,
             store,
-            census_date=date.fromisoformat(params["census_date"]) if params.get("census_date") else None,
+            census_date=census,
             establishment=est,
+            leavers=leavers,
             actor=params.get("actor"),
             display_name=params.get("file_name"),
             establishment_display_name=params.get("establishment_file_name"),
-            # An organisation user replaces only their own organisation's rows of the census.
-            organisation=scope.code if scope.kind == "organisation" else None,
+            leavers_display_name=params.get("leavers_file_name"),
+            # An organisation user replaces only their own organisation's rows of a census that exists.
+            organisation=scope.code if trust else None,
+            create_census=not trust,
+            confirm_changes=bool(params.get("confirm")) or not trust,
         )
     finally:
         # The upload held personal data; once it is loaded (or refused) the copy on disk has no further use.
-        for p in (path, est):
+        for p in (path, est, leavers):
             if p is not None:
                 p.unlink(missing_ok=True)
     services.clear_caches()
@@ -47,6 +57,8 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
         "establishment_rows": result.establishment_rows,
         "organisations": result.organisations,
         "replaced": result.replaced,
+        "census_date_from": result.census_date_from,
+        "bank_assignments": result.bank_assignments,
         "findings": result.findings,
     }
 

@@ -19,13 +19,12 @@ import polars as pl
 
 from hcsworkforce.analytics.absence import validate_absences
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.dates import DATE_EXPECTED, parse_dates
 from hcsworkforce.ingest.extract import (
-    DATE_EXPECTED,
     EXTRACT_ALIASES,
     MAX_PROBLEMS_LISTED,
     Problems,
-    map_columns,
-    parse_dates,
+    map_columns_multi,
 )
 from hcsworkforce.ingest.pseudonymise import load_key, pseudonymise
 from hcsworkforce.ingest.reader import ROW_COL, RawTable, read_table
@@ -53,6 +52,8 @@ ABSENCE_ALIASES: dict[str, tuple[str, ...]] = {
         "to",
         "end",
     ),
+    # ESR writes both Absence Reason ("S10 Anxiety/stress/depression") and Absence Type ("Sickness"): the
+    # reason is kept, the type fills it where the reason is blank.
     "reason": ("reason", "absence_reason", "sickness_reason", "sickness_absence_reason", "absence_type"),
 }
 REQUIRED = ("staff_id", "absence_start")
@@ -76,20 +77,17 @@ def census_assignments(store: Any, census_date: date) -> pl.DataFrame:
     """Everyone in the census (in post, and leavers of its 12 months), one row per assignment, as the absence
     checks and the absence rate want them."""
     cols = ["staff_key", "assignment_key", "organisation_code", "start_date", "end_date"]
-    # Read through the trends service's reader, which survives a type-inference bug in Store._read.
-    from hcsworkforce.services.trends import read_frame
-
-    staff = read_frame(store, "staff", census_date).with_columns(
-        pl.lit(None, dtype=pl.Date).alias("end_date")
-    )
-    leavers = read_frame(store, "leavers", census_date)
+    staff: pl.DataFrame = store.staff(census_date)
+    leavers: pl.DataFrame = store.leavers(census_date)
+    staff = staff.with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
     return pl.concat([staff.select(cols), leavers.select(cols)])
 
 
 def validate_absence_file(raw: RawTable, assignments: pl.DataFrame, key: bytes | None = None) -> pl.DataFrame:
     """Every problem in the file at once (UserInputError), or the episodes with pseudonymised keys."""
     problems = Problems(raw.file)
-    cols = map_columns(raw, ABSENCE_ALIASES, problems)
+    multi = map_columns_multi(raw, ABSENCE_ALIASES)
+    cols = {c: hs[0] for c, hs in multi.items()}
     for c in REQUIRED:
         if c not in cols:
             problems.add(
@@ -103,9 +101,15 @@ def validate_absence_file(raw: RawTable, assignments: pl.DataFrame, key: bytes |
                 )
             )
     problems.raise_if_any()
-    f = raw.frame.select(ROW_COL, *(pl.col(h).alias(c) for c, h in cols.items()))
+    f = raw.frame.select(
+        ROW_COL, *(pl.col(h).alias(f"{c}#{i}") for c, hs in multi.items() for i, h in enumerate(hs))
+    )
+    f = _blank_to_null(f, [c for c in f.columns if c != ROW_COL])
+    # Two headers of one meaning: the first in alias order wins, the next fills it where blank.
+    f = f.select(
+        ROW_COL, *(pl.coalesce(*(f"{c}#{i}" for i in range(len(hs)))).alias(c) for c, hs in multi.items())
+    )
     data_cols = [c for c in f.columns if c != ROW_COL]
-    f = _blank_to_null(f, data_cols)
     f = f.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in data_cols))
     for c in ABSENCE_ALIASES:
         if c not in f.columns:

@@ -20,6 +20,8 @@ import polars as pl
 
 from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest import esr
+from hcsworkforce.ingest.dates import DATE_EXPECTED, parse_dates
 from hcsworkforce.ingest.pseudonymise import load_key, pseudonymise
 from hcsworkforce.ingest.reader import ROW_COL, RawTable, read_table
 
@@ -27,36 +29,45 @@ MAX_PROBLEMS_LISTED = 200
 
 # Canonical column -> header spellings accepted (compared after folding case and punctuation to '_').
 EXTRACT_ALIASES: dict[str, tuple[str, ...]] = {
+    # Where two headers of one meaning are both in a file, their order here is the order of preference
+    # (docs/esr-extracts.md states each rule; ingest/esr.py combine_pairs applies it).
     "staff_id": (
         "staff_id",
         "employee_number",
+        "unique_nhs_identifier",
         "employee_no",
         "staff_number",
         "person_id",
+        "person_number",
         "esr_number",
         "employee_id",
     ),
-    "assignment_id": ("assignment_id", "assignment_number", "assignment_no", "assignment"),
+    "assignment_id": ("assignment_id", "assignment_number", "asg_number", "assignment_no", "assignment"),
     "organisation_code": (
         "organisation_code",
-        "organisation",
-        "org_code",
         "ods_code",
+        "org_code",
         "organisation_ods_code",
-        "employing_organisation",
         "trust_code",
         "org",
+        "organisation",
+        "employing_organisation",
+        "organisation_name_hierarchy",
     ),
     "organisation_name": ("organisation_name", "org_name", "trust_name", "employer_name"),
     "region": ("region", "region_code", "nhse_region", "nhs_england_region", "region_name"),
-    "specialism": ("specialism", "specialty", "speciality", "hcs_specialism", "area_of_work", "discipline"),
-    "career_level": ("career_level", "level", "career_framework_level", "job_role", "hcs_level"),
+    "specialism": ("specialism", "specialty", "speciality", "hcs_specialism", "discipline"),
+    "area_of_work": ("area_of_work", "aow", "area_of_work_name"),
+    "career_level": ("career_level", "level", "career_framework_level", "hcs_level"),
+    "job_role": ("job_role", "job_role_name"),
+    "staff_group": ("staff_group", "staff_group_name"),
+    "position_title": ("position_title", "position_name", "position", "job_title"),
     "occupation_code": ("occupation_code", "occ_code", "esr_occupation_code"),
     "afc_band": (
         "afc_band",
         "pay_band",
-        "band",
         "grade",
+        "band",
         "agenda_for_change_band",
         "payband",
         "afc_pay_band",
@@ -67,14 +78,20 @@ EXTRACT_ALIASES: dict[str, tuple[str, ...]] = {
     "gender": ("gender", "sex"),
     "start_date": (
         "start_date",
+        "latest_start_date",
         "hire_date",
         "date_started",
         "assignment_start_date",
-        "latest_start_date",
         "start",
     ),
     "end_date": ("end_date", "termination_date", "leaving_date", "date_left", "assignment_end_date"),
     "leaving_reason": ("leaving_reason", "reason_for_leaving", "termination_reason"),
+    "leaver_destination": ("leaver_destination", "destination_on_leaving", "leaving_destination"),
+    "assignment_category": ("assignment_category", "asg_category", "employee_category"),
+    "assignment_status": ("assignment_status", "asg_status"),
+    "primary_assignment": ("primary_assignment", "primary_flag", "primary_assignment_flag"),
+    "contracted_hours": ("contracted_hours",),
+    "census_date": ("census_date", "report_date", "effective_date", "snapshot_date", "extract_date"),
     "training_programme": ("training_programme", "training_program", "programme", "training"),
     "expected_completion": (
         "expected_completion",
@@ -86,7 +103,7 @@ EXTRACT_ALIASES: dict[str, tuple[str, ...]] = {
 
 ESTABLISHMENT_ALIASES: dict[str, tuple[str, ...]] = {
     "organisation_code": EXTRACT_ALIASES["organisation_code"],
-    "specialism": EXTRACT_ALIASES["specialism"],
+    "specialism": EXTRACT_ALIASES["specialism"] + EXTRACT_ALIASES["area_of_work"],
     "career_level": EXTRACT_ALIASES["career_level"],
     "afc_band": EXTRACT_ALIASES["afc_band"],
     "funded_fte": (
@@ -105,7 +122,6 @@ LEVEL_EXPECTED = (
     "assistant, associate, practitioner, clinical_scientist, consultant, trainee_practitioner, "
     "trainee_clinical_scientist or trainee_consultant"
 )
-DATE_EXPECTED = "a date such as 2024-03-31 or 31/03/2024"
 GENDERS = {
     "f": "female",
     "female": "female",
@@ -200,30 +216,14 @@ def _resolve_unique(frame: pl.DataFrame, col: str, fn: Callable[[str], Any]) -> 
     return {v: fn(v) for v in frame.get_column(col).drop_nulls().unique().to_list()}
 
 
-def parse_dates(frame: pl.DataFrame, col: str) -> pl.Expr:
-    """Text -> Date: ISO, UK day-first (31/03/2024, 31-03-2024, 31.03.2024), ESR's 31-MAR-2024, or a datetime."""
-    uniq = frame.select(pl.col(col).str.strip_chars().unique().drop_nulls().alias("s"))
-    s = pl.col("s")
-    t = s.str.to_titlecase()
-    parsed = uniq.with_columns(
-        pl.coalesce(
-            s.str.to_date("%Y-%m-%d", strict=False),
-            s.str.to_date("%d/%m/%Y", strict=False),
-            s.str.to_date("%d-%m-%Y", strict=False),
-            s.str.to_date("%d.%m.%Y", strict=False),
-            t.str.to_date("%d-%b-%Y", strict=False),
-            t.str.to_date("%d %b %Y", strict=False),
-            s.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-        ).alias("d")
-    )
-    mapping = dict(zip(parsed["s"].to_list(), parsed["d"].to_list(), strict=True))
-    return pl.col(col).str.strip_chars().replace_strict(mapping, default=None, return_dtype=pl.Date)
-
-
 def _suggest(value: str) -> str:
     names = [s.name for s in reference.specialisms().values()]
     close = difflib.get_close_matches(value, names, n=2, cutoff=0.6)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _empty(schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
 
 
 @dataclass
@@ -234,6 +234,31 @@ class ValidExtract:
     has_leaver_data: bool
     findings: list[dict[str, Any]]
     rows: int
+    # Bank and honorary assignments of healthcare scientists, counted apart from staff in post.
+    bank: pl.DataFrame = field(default_factory=lambda: _empty(BANK_SCHEMA))
+    # In-post assignments whose status makes them unavailable (maternity, career break, secondment ...).
+    statuses: pl.DataFrame = field(default_factory=lambda: _empty(STATUS_SCHEMA))
+    # Every row of other staff groups, for the data-quality screen and leadership figures (never stored).
+    others: pl.DataFrame = field(default_factory=pl.DataFrame)
+    leaver_destinations: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+BANK_SCHEMA: dict[str, Any] = {
+    "staff_key": pl.String,
+    "assignment_key": pl.String,
+    "organisation_code": pl.String,
+    "specialism_id": pl.String,
+    "career_level": pl.String,
+    "afc_band": pl.String,
+    "fte": pl.Float64,
+    "age": pl.Int32,
+    "category": pl.String,
+}
+STATUS_SCHEMA: dict[str, Any] = {
+    "assignment_key": pl.String,
+    "organisation_code": pl.String,
+    "status": pl.String,
+}
 
 
 def _age_at(census: date, dob: pl.Expr) -> pl.Expr:
@@ -284,25 +309,48 @@ def _check_organisation_codes(
 
 
 def _resolve_specialisms(
-    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+    f: pl.DataFrame,
+    problems: Problems,
+    label: Callable[[str], str | None],
+    area_map: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Add specialism_id from names, aliases or unambiguous abbreviations; name the candidates when ambiguous."""
-    resolved = _resolve_unique(f, "specialism", reference.resolve_specialism)
-    spec_map = {k: v[0] for k, v in resolved.items()}
-    f = f.with_columns(pl.col("specialism").replace_strict(spec_map, default=None).alias("specialism_id"))
+    """specialism_id (and specialism_kind) from the specialism, else the Area of Work.
+
+    A local area map first, then the shipped Area of Work table (a theme or division goes to its
+    'specialism not known' entry, never to a guessed specialism), then names, aliases and unambiguous
+    abbreviations; ambiguous values name their candidates.
+    """
+    area_map = area_map or {}
+    given = [c for c in ("specialism", "area_of_work") if c in f.columns]
+    f = f.with_columns(pl.coalesce(*given).alias("spec_text"))
+
+    def resolve(v: str) -> tuple[str | None, list[str], str]:
+        local = area_map.get(reference.norm_text(v))
+        return (local, [], "local") if local else esr.area_specialism(v)
+
+    resolved = _resolve_unique(f, "spec_text", resolve)
+    f = f.with_columns(
+        pl.col("spec_text")
+        .replace_strict({k: v[0] for k, v in resolved.items()}, default=None, return_dtype=pl.String)
+        .alias("specialism_id"),
+        pl.col("spec_text")
+        .replace_strict({k: v[2] for k, v in resolved.items()}, default=None, return_dtype=pl.String)
+        .alias("specialism_kind"),
+    )
 
     def spec_msg(v: str) -> str:
-        cands = resolved.get(v, (None, []))[1]
+        cands = resolved.get(v, (None, [], ""))[1]
         if cands:
             names = [reference.specialisms()[c].name for c in cands[:4]]
             return f"is ambiguous: it could be {', '.join(names)}" + (" ..." if len(cands) > 4 else "")
-        return "is not a healthcare science specialism" + _suggest(v)
+        return "is not a healthcare science specialism, theme or division" + _suggest(v)
 
     problems.add_rows(
-        _bad(f, pl.col("specialism").is_not_null() & pl.col("specialism_id").is_null(), "specialism"),
-        label("specialism") or "specialism",
+        _bad(f, pl.col("spec_text").is_not_null() & pl.col("specialism_id").is_null(), "spec_text"),
+        label(given[0]) or given[0],
         spec_msg,
-        "a specialism from the reference taxonomy (hcs reference specialisms)",
+        "a specialism from the reference taxonomy (hcs reference specialisms), a theme or division such as "
+        "'Blood Sciences' (loaded as 'specialism not known'), or a line in your area map (--area-map)",
     )
     return f
 
@@ -331,17 +379,34 @@ def _resolve_codes(
     return f
 
 
-def validate_extract(
-    raw: RawTable, census: date, today: date | None = None, organisation: str | None = None
-) -> ValidExtract:
-    """Check every row; raise UserInputError with all problems, or return the rows to store."""
-    today = today or date.today()
-    problems = Problems(raw.file)
-    cols = map_columns(raw, EXTRACT_ALIASES, problems)
-    missing = [c for c in ("staff_id", "organisation_code", "afc_band", "fte", "start_date") if c not in cols]
-    if "specialism" not in cols:
+@dataclass
+class EsrOptions:
+    """Local knowledge a trust adds to the shipped rules (docs/esr-extracts.md)."""
+
+    rules: list[esr.LocalRule] = field(default_factory=list)
+    vpd_map: dict[str, str] = field(default_factory=dict)
+    area_map: dict[str, str] = field(default_factory=dict)  # folded Area of Work -> specialism id
+
+
+def map_columns_multi(raw: RawTable, aliases: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """Canonical name -> the headers as written in the file that mean it, in order of preference."""
+    rank = {a: (canon, i) for canon, names in aliases.items() for i, a in enumerate(names)}
+    found: dict[str, list[tuple[int, str]]] = {}
+    for h in raw.headers:
+        hit = rank.get(norm_header(h))
+        if hit is not None:
+            found.setdefault(hit[0], []).append((hit[1], h))
+    return {canon: [h for _i, h in sorted(hs)] for canon, hs in found.items()}
+
+
+def _missing_columns(raw: RawTable, cols: dict[str, list[str]], mode: str, problems: Problems) -> None:
+    needed = ["staff_id", "organisation_code", "afc_band", "fte", "start_date"]
+    if mode == "leavers":
+        needed.append("end_date")
+    missing = [c for c in needed if c not in cols]
+    if "specialism" not in cols and "area_of_work" not in cols:
         missing.append("specialism")
-    if "career_level" not in cols and "occupation_code" not in cols:
+    if not {"career_level", "occupation_code", "job_role"} & set(cols):
         missing.append("career_level")
     if "date_of_birth" not in cols and "age" not in cols:
         missing.append("date_of_birth or age")
@@ -356,10 +421,15 @@ def validate_extract(
                 f"found {', '.join(repr(h) for h in raw.headers[:12])}",
             )
         )
-    problems.raise_if_any()
 
-    # Work on canonical names; drop rows that are wholly blank (trailing rows in spreadsheets).
-    f = raw.frame.select(ROW_COL, *(pl.col(h).alias(c) for c, h in cols.items()))
+
+def _canonical_frame(
+    raw: RawTable, cols: dict[str, list[str]], problems: Problems, labels: dict[str, str]
+) -> pl.DataFrame:
+    """Trimmed text under canonical names, wholly blank rows dropped, header pairs made one by their rule."""
+    f = raw.frame.select(
+        ROW_COL, *(pl.col(h).alias(f"{c}#{i}") for c, hs in cols.items() for i, h in enumerate(hs))
+    )
     data_cols = [c for c in f.columns if c != ROW_COL]
     f = f.with_columns(pl.col(c).str.strip_chars() for c in data_cols)
     f = f.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in data_cols)
@@ -370,61 +440,50 @@ def validate_extract(
                 "the file has a header but no data rows", file=raw.file, expected="one row per assignment"
             )
         )
-    label = cols.get  # the user's header name for messages
+    return esr.combine_pairs(f, cols, labels, raw.file, problems.add_rows)
 
-    def required(c: str) -> None:
-        if c in f.columns:
-            problems.add_rows(_bad(f, pl.col(c).is_null(), c), label(c) or c, f"{c} is empty", "a value")
 
-    for c in ("staff_id", "organisation_code", "afc_band", "fte", "start_date"):
-        required(c)
+def validate_extract(
+    raw: RawTable,
+    census: date,
+    today: date | None = None,
+    organisation: str | None = None,
+    options: EsrOptions | None = None,
+    mode: str = "report",
+) -> ValidExtract:
+    """Check every row; raise UserInputError with all problems, or return the rows to store.
 
-    f = _check_organisation_codes(f, problems, label, organisation)
-
-    # Specialism (by name, alias or unambiguous abbreviation).
-    if "specialism" in f.columns:
-        required("specialism")
-        f = _resolve_specialisms(f, problems, label)
-
-    # Career level, filled from the occupation code where the code's meaning is known.
-    f = _resolve_codes(
-        f,
-        problems,
-        label,
-        "career_level",
-        "career_level_id",
-        reference.resolve_career_level,
-        "is not a career level",
-        LEVEL_EXPECTED,
-    )
-    filled_from_occupation = 0
-    if "occupation_code" in f.columns:
-        occ = {
-            r["code"]: r["career_level"]
-            for r in reference.read_table("occupation_codes")
-            if r["career_level"]
-        }
-        occ_level = (
-            pl.col("occupation_code").str.to_uppercase().str.slice(0, 3).replace_strict(occ, default=None)
+    `mode` is "report" for a staff-in-post report (leaver rows in it allowed) and "leavers" for ESR's
+    separate leavers report, where every row must have ended by the census date.
+    """
+    today = today or date.today()
+    options = options or EsrOptions()
+    problems = Problems(raw.file)
+    cols = map_columns_multi(raw, EXTRACT_ALIASES)
+    _missing_columns(raw, cols, mode, problems)
+    problems.raise_if_any()
+    labels: dict[str, str] = {}
+    f = _canonical_frame(raw, cols, problems, labels)
+    label = labels.get  # the user's header name for messages
+    f = esr.resolve_organisations(f, options.vpd_map, organisation)
+    chosen = esr.select_hcs(f, options.rules)
+    if chosen.hcs.height == 0 and mode == "report":
+        groups = ", ".join(f"{g} {n:,}" for g, n in list(chosen.other_groups.items())[:6])
+        raise UserInputError(
+            Problem(
+                f"no healthcare scientists in the file ({f.height:,} rows: {groups})",
+                file=raw.file,
+                column=label("staff_group") or label("occupation_code"),
+                expected="rows of staff group 'Healthcare Scientists', U-matrix occupation codes, or a local "
+                "rule file (--hcs-rules) that puts your rows in",
+            )
         )
-        filled_from_occupation = f.filter(
-            pl.col("career_level_id").is_null() & occ_level.is_not_null()
-        ).height
-        f = f.with_columns(pl.coalesce(pl.col("career_level_id"), occ_level).alias("career_level_id"))
-    no_level = pl.col("career_level_id").is_null()
-    if "career_level" in f.columns:
-        no_level = no_level & pl.col("career_level").is_null()
-    occ_col = "occupation_code" if "occupation_code" in f.columns else ROW_COL
-    problems.add_rows(
-        f.filter(no_level).select(ROW_COL, pl.col(occ_col).cast(pl.String).alias("value"))
-        if occ_col != ROW_COL
-        else f.filter(no_level).select(ROW_COL, pl.lit("").alias("value")),
-        label("career_level") or label("occupation_code") or "career_level",
-        "career level is empty and the occupation code does not give one",
-        LEVEL_EXPECTED,
-    )
-
-    # Agenda for Change band.
+    f = chosen.hcs
+    _check_required(f, problems, label)
+    _check_unresolved_organisations(f, problems, label)
+    f = _check_organisation_codes(f, problems, label, organisation)
+    if "specialism" in f.columns or "area_of_work" in f.columns:
+        f = _resolve_specialisms(f, problems, label, options.area_map)
     f = _resolve_codes(
         f,
         problems,
@@ -435,8 +494,109 @@ def validate_extract(
         "is not an Agenda for Change band",
         BAND_EXPECTED,
     )
+    f, level_counts = _resolve_levels(f, problems, label)
+    f = f.with_columns(esr.categories(f).alias("category"), esr.statuses(f).alias("status"))
+    f = _check_fte(f, problems, label)
+    f = _check_dates(f, problems, label, census, today)
+    f = _resolve_ages(f, problems, label, census, today)
+    _check_spells(f, problems, label, census, mode)
+    f = _resolve_programmes(f, problems, label)
+    f = _resolve_gender_region(f, problems, label)
+    f = _person_attributes_from_primary(f)
+    _check_duplicates(f, problems, label)
+    problems.raise_if_any()
+    return _shape(f, census, cols, level_counts, raw, chosen, mode)
 
-    # FTE: a number in (0, 1.5].
+
+def _check_required(f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]) -> None:
+    for c in ("staff_id", "afc_band", "fte", "start_date"):
+        if c in f.columns:
+            problems.add_rows(_bad(f, pl.col(c).is_null(), c), label(c) or c, f"{c} is empty", "a value")
+    if "specialism" in f.columns or "area_of_work" in f.columns:
+        spec = [c for c in ("specialism", "area_of_work") if c in f.columns]
+        empty = f.filter(pl.all_horizontal(pl.col(c).is_null() for c in spec))
+        problems.add_rows(
+            empty.select(ROW_COL, pl.lit("").alias("value")),
+            label(spec[0]) or spec[0],
+            f"{spec[0]} is empty",
+            "a value",
+        )
+
+
+def _check_unresolved_organisations(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+) -> None:
+    problems.add_rows(
+        f.filter(pl.col("organisation_code").is_null()).select(
+            ROW_COL, pl.col("organisation_text").fill_null("").alias("value")
+        ),
+        label("organisation_code") or "organisation_code",
+        lambda v: "no organisation code can be found in this value" if v else "organisation is empty",
+        "an ODS code (RGT), ESR's hierarchy holding one ('412 RGT Blood Sciences L6'), a VPD number listed in "
+        "--vpd-map, or --organisation",
+    )
+
+
+def _resolve_levels(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Career level from, in order: the career level column, a known occupation code, the job role, the band."""
+    f = _resolve_codes(
+        f,
+        problems,
+        label,
+        "career_level",
+        "level_given",
+        reference.resolve_career_level,
+        "is not a career level",
+        LEVEL_EXPECTED,
+    )
+    occ_level: pl.Expr = pl.lit(None, dtype=pl.String)
+    if "occupation_code" in f.columns:
+        occ = {
+            r["code"]: r["career_level"]
+            for r in reference.read_table("occupation_codes")
+            if r["career_level"]
+        }
+        occ_level = (
+            pl.col("occupation_code")
+            .str.to_uppercase()
+            .str.slice(0, 3)
+            .replace_strict(occ, default=None, return_dtype=pl.String)
+        )
+    role_level, role_programme, role_how = esr.levels_from_roles(f)
+    f = f.with_columns(
+        pl.coalesce(pl.col("level_given"), occ_level, role_level).alias("career_level_id"),
+        pl.when(pl.col("level_given").is_not_null())
+        .then(pl.lit("career_level"))
+        .when(occ_level.is_not_null())
+        .then(pl.lit("occupation_code"))
+        .otherwise(role_how)
+        .alias("level_how"),
+        role_programme.alias("role_programme"),
+    )
+    counts = {str(k): int(v) for k, v in f.group_by("level_how").len().drop_nulls().iter_rows()}
+    no_level = pl.col("career_level_id").is_null()
+    if "career_level" in f.columns:
+        no_level = no_level & pl.col("career_level").is_null()
+    source = next((c for c in ("job_role", "occupation_code") if c in f.columns), None)
+    value = pl.col(source).fill_null("") if source else pl.lit("")
+    problems.add_rows(
+        # A band given but not a band is reported once, as a band problem, not again as a level problem.
+        f.filter(no_level & ~(pl.col("afc_band").is_not_null() & pl.col("band").is_null())).select(
+            ROW_COL, value.alias("value")
+        ),
+        label(source or "career_level") or "career_level",
+        "the career level cannot be worked out: no career level, and neither the occupation code nor the "
+        "job role gives one",
+        "a job role such as 'Clinical Scientist' or 'Healthcare Science Practitioner' (hcs reference "
+        "job_roles), a career level column (" + LEVEL_EXPECTED + "), or a local rule",
+    )
+    return f, counts
+
+
+def _check_fte(f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]) -> pl.DataFrame:
+    """FTE a number; more than 0 and at most 1.5, except bank and honorary assignments, which may hold 0."""
     f = f.with_columns(pl.col("fte").str.replace(",", ".").cast(pl.Float64, strict=False).alias("fte_num"))
     problems.add_rows(
         _bad(f, pl.col("fte").is_not_null() & pl.col("fte_num").is_null(), "fte"),
@@ -444,16 +604,20 @@ def validate_extract(
         "is not a number",
         "a whole-time equivalent such as 1.0 or 0.6",
     )
+    apart = pl.col("category").is_in(list(esr.COUNTED_APART)).fill_null(False)
+    too_low = (pl.col("fte_num") < 0) | ((pl.col("fte_num") == 0) & ~apart)
     problems.add_rows(
-        _bad(
-            f, pl.col("fte_num").is_not_null() & ((pl.col("fte_num") <= 0) | (pl.col("fte_num") > 1.5)), "fte"
-        ),
+        _bad(f, pl.col("fte_num").is_not_null() & (too_low | (pl.col("fte_num") > 1.5)), "fte"),
         label("fte") or "fte",
         "is outside the range of a contracted FTE",
-        "more than 0 and at most 1.5",
+        "more than 0 and at most 1.5 (0 only on a Bank or Honorary assignment)",
     )
+    return f
 
-    # Dates.
+
+def _check_dates(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None], census: date, today: date
+) -> pl.DataFrame:
     for c in ("start_date", "end_date", "date_of_birth", "expected_completion"):
         if c in f.columns:
             f = f.with_columns(parse_dates(f, c).alias(f"{c}_d"))
@@ -465,8 +629,6 @@ def validate_extract(
             )
         else:
             f = f.with_columns(pl.lit(None, dtype=pl.Date).alias(f"{c}_d"))
-
-    # Age: from the date of birth at the census date, else the age column.
     if "date_of_birth" in f.columns:
         problems.add_rows(
             _bad(f, pl.col("date_of_birth_d") > pl.lit(today), "date_of_birth"),
@@ -484,6 +646,14 @@ def validate_extract(
             f"date of birth is after the census date {census.isoformat()}",
             "a date before the census date",
         )
+    return f
+
+
+def _resolve_ages(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None], census: date, today: date
+) -> pl.DataFrame:
+    """Age on the census date from the date of birth, else the age column."""
+    if "date_of_birth" in f.columns:
         f = f.with_columns(_age_at(census, pl.col("date_of_birth_d")).alias("age_num"))
         age_source = "date_of_birth"
         if "age" in f.columns:
@@ -506,10 +676,9 @@ def validate_extract(
         f = f.with_columns(pl.col("age_f").cast(pl.Int32, strict=False).alias("age_num"))
         age_source = "age"
     no_age = pl.col("age_num").is_null()
-    if "date_of_birth" in f.columns:
-        no_age = no_age & pl.col("date_of_birth").is_null()
-    if "age" in f.columns:
-        no_age = no_age & pl.col("age").is_null()
+    for c in ("date_of_birth", "age"):
+        if c in f.columns:
+            no_age = no_age & pl.col(c).is_null()
     problems.add_rows(
         f.filter(no_age).select(ROW_COL, pl.lit("").alias("value")),
         label(age_source) or age_source,
@@ -533,7 +702,12 @@ def validate_extract(
         f"gives an age outside 16-80 on the census date {census.isoformat()}",
         "an age of 16 to 80 on the census date",
     )
+    return f
 
+
+def _check_spells(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None], census: date, mode: str
+) -> None:
     problems.add_rows(
         _bad(f, pl.col("start_date_d") > pl.lit(census), "start_date"),
         label("start_date") or "start_date",
@@ -547,14 +721,34 @@ def validate_extract(
             "end date is before the start date",
             "an end date on or after the start date",
         )
+    if mode == "leavers":
+        problems.add_rows(
+            _bad(f, pl.col("end_date").is_null(), "end_date"),
+            label("end_date") or "end_date",
+            "a row of the leavers report has no termination date",
+            "the date the assignment ended",
+        )
+        problems.add_rows(
+            _bad(f, pl.col("end_date_d") > pl.lit(census), "end_date"),
+            label("end_date") or "end_date",
+            f"termination date is after the census date {census.isoformat()}",
+            "leavers up to the census date (later leavers belong to a later census)",
+        )
 
-    # Training programme.
+
+def _resolve_programmes(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+) -> pl.DataFrame:
+    """Training programme as given; else the one the job role implies (Trainee Scientist: STP); else none."""
+    implied = pl.col("role_programme")
     if "training_programme" in f.columns:
         tp = _resolve_unique(f, "training_programme", reference.resolve_training_programme)
         f = f.with_columns(
             pl.col("training_programme")
             .replace_strict(tp, default=None)
-            .fill_null(pl.when(pl.col("training_programme").is_null()).then(pl.lit("none")))
+            .fill_null(
+                pl.when(pl.col("training_programme").is_null()).then(pl.coalesce(implied, pl.lit("none")))
+            )
             .alias("programme")
         )
         problems.add_rows(
@@ -567,10 +761,13 @@ def validate_extract(
             "is not a training programme",
             "none, apprenticeship_l2..apprenticeship_l7, ptp, stp, hsst, etp or equivalence",
         )
-    else:
-        f = f.with_columns(pl.lit("none").alias("programme"))
+        return f
+    return f.with_columns(pl.coalesce(implied, pl.lit("none")).alias("programme"))
 
-    # Gender (optional).
+
+def _resolve_gender_region(
+    f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]
+) -> pl.DataFrame:
     if "gender" in f.columns:
         g = _resolve_unique(f, "gender", lambda v: GENDERS.get(" ".join(v.lower().replace("-", " ").split())))
         f = f.with_columns(pl.col("gender").replace_strict(g, default=None).alias("gender_id"))
@@ -582,8 +779,6 @@ def validate_extract(
         )
     else:
         f = f.with_columns(pl.lit(None, dtype=pl.String).alias("gender_id"))
-
-    # Region (optional): a code (Y56) or a name (London).
     regions = reference.regions()
     if "region" in f.columns:
         by_name = {reference._norm(n): c for c, n in regions.items()}
@@ -599,43 +794,73 @@ def validate_extract(
         )
     else:
         f = f.with_columns(pl.lit(None, dtype=pl.String).alias("region_id"))
+    return f
 
-    # One assignment once per census.
+
+def _person_attributes_from_primary(f: pl.DataFrame) -> pl.DataFrame:
+    """A person's age and gender are taken from their primary assignment, where the report marks one."""
+    f = f.with_columns(esr.primary_flags(f).alias("primary"))
+    if f["primary"].null_count() == f.height:
+        return f
+    prim = (
+        f.filter(pl.col("primary").fill_null(False))
+        .group_by("staff_id")
+        .agg(pl.col("age_num").first().alias("p_age"), pl.col("gender_id").first().alias("p_gender"))
+    )
+    return (
+        f.join(prim, on="staff_id", how="left")
+        .with_columns(
+            pl.coalesce("p_age", "age_num").alias("age_num"),
+            pl.coalesce("p_gender", "gender_id").alias("gender_id"),
+        )
+        .drop("p_age", "p_gender")
+    )
+
+
+def _check_duplicates(f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]) -> None:
+    """One assignment once per census (assignment_id defaults to the person's id)."""
     if "assignment_id" not in f.columns:
         f = f.with_columns(pl.col("staff_id").alias("assignment_id"))
-    else:
-        f = f.with_columns(pl.coalesce(pl.col("assignment_id"), pl.col("staff_id")).alias("assignment_id"))
-    dup = f.filter(pl.struct("staff_id", "assignment_id").is_duplicated() & pl.col("staff_id").is_not_null())
-    if dup.height:
-        first_rows = dup.group_by("staff_id", "assignment_id").agg(pl.col(ROW_COL).min().alias("first"))
-        dup = dup.join(first_rows, on=["staff_id", "assignment_id"]).filter(
-            pl.col(ROW_COL) != pl.col("first")
-        )
-        problems.add_rows(
-            dup.select(
-                ROW_COL,
-                pl.concat_str(
-                    pl.col("staff_id"),
-                    pl.lit(" / "),
-                    pl.col("assignment_id"),
-                    pl.lit(" (first at row "),
-                    pl.col("first").cast(pl.String),
-                    pl.lit(")"),
-                ).alias("value"),
-            ),
-            (label("assignment_id") or label("staff_id") or "staff_id"),
-            "duplicate assignment in this census",
-            "each staff_id and assignment_id once per census",
-        )
-
-    problems.raise_if_any()
-    return _shape(f, census, cols, filled_from_occupation, raw)
+    dup = f.filter(
+        pl.struct("staff_id", pl.coalesce("assignment_id", "staff_id")).is_duplicated()
+        & pl.col("staff_id").is_not_null()
+    )
+    if not dup.height:
+        return
+    dup = dup.with_columns(pl.coalesce("assignment_id", "staff_id").alias("assignment_id"))
+    first_rows = dup.group_by("staff_id", "assignment_id").agg(pl.col(ROW_COL).min().alias("first"))
+    dup = dup.join(first_rows, on=["staff_id", "assignment_id"]).filter(pl.col(ROW_COL) != pl.col("first"))
+    problems.add_rows(
+        dup.select(
+            ROW_COL,
+            pl.concat_str(
+                pl.col("staff_id"),
+                pl.lit(" / "),
+                pl.col("assignment_id"),
+                pl.lit(" (first at row "),
+                pl.col("first").cast(pl.String),
+                pl.lit(")"),
+            ).alias("value"),
+        ),
+        (label("assignment_id") or label("staff_id") or "staff_id"),
+        "duplicate assignment in this census",
+        "each staff_id and assignment_id once per census",
+    )
 
 
 def _shape(
-    f: pl.DataFrame, census: date, cols: dict[str, str], filled_from_occupation: int, raw: RawTable
+    f: pl.DataFrame,
+    census: date,
+    cols: dict[str, list[str]],
+    level_counts: dict[str, int],
+    raw: RawTable,
+    chosen: esr.Selection,
+    mode: str,
 ) -> ValidExtract:
     key = load_key()
+    if "assignment_id" not in f.columns:
+        f = f.with_columns(pl.col("staff_id").alias("assignment_id"))
+    f = f.with_columns(pl.coalesce("assignment_id", "staff_id").alias("assignment_id"))
     staff_ids = f.get_column("staff_id").unique().to_list()
     staff_map = dict(zip(staff_ids, pseudonymise(staff_ids, key), strict=True))
     pairs = f.select(pl.concat_str(pl.col("staff_id"), pl.lit("\x1f"), pl.col("assignment_id")).alias("p"))[
@@ -643,6 +868,10 @@ def _shape(
     ]
     uniq_pairs = pairs.unique().to_list()
     pair_map = dict(zip(uniq_pairs, pseudonymise(uniq_pairs, key), strict=True))
+
+    def text(c: str) -> pl.Expr:
+        return pl.col(c) if c in f.columns else pl.lit(None, dtype=pl.String)
+
     out = f.select(
         pl.col("staff_id").replace_strict(staff_map).alias("staff_key"),
         pairs.replace_strict(pair_map).alias("assignment_key"),
@@ -657,26 +886,46 @@ def _shape(
         pl.col("programme").alias("training_programme"),
         pl.col("expected_completion_d").alias("expected_completion"),
         pl.col("end_date_d").alias("end_date"),
-        (pl.col("leaving_reason") if "leaving_reason" in f.columns else pl.lit(None, dtype=pl.String)).alias(
-            "leaving_reason"
-        ),
+        text("leaving_reason").alias("leaving_reason"),
         pl.col("region_id"),
-        (
-            pl.col("organisation_name") if "organisation_name" in f.columns else pl.lit(None, dtype=pl.String)
-        ).alias("organisation_name"),
+        text("organisation_name").alias("organisation_name"),
+        pl.col("category"),
+        pl.col("status"),
+        text("leaver_destination").alias("leaver_destination"),
+        pl.col("specialism_kind"),
     )
     left = out["end_date"].is_not_null() & (out["end_date"] <= census)
-    staff = out.filter(~left).drop("end_date", "leaving_reason")
-    leavers = out.filter(left)
+    apart = out["category"].is_in(list(esr.COUNTED_APART)).fill_null(False)
+    staff = out.filter(~left & ~apart)
+    leavers = out.filter(left & ~apart)
+    bank = out.filter(~left & apart)
     orgs = _organisations(out)
-    findings = _findings(out, staff, leavers, orgs, census, filled_from_occupation)
+    findings = _findings(out, staff, leavers, orgs, census, level_counts.get("occupation_code", 0))
+    findings = esr_findings(chosen, level_counts, staff, bank, mode) + findings
+    extra = ["region_id", "organisation_name", "category", "status", "leaver_destination", "specialism_kind"]
     return ValidExtract(
-        staff=staff.drop("region_id", "organisation_name"),
-        leavers=leavers.drop("region_id", "organisation_name"),
+        staff=staff.drop(*extra, "end_date", "leaving_reason"),
+        leavers=leavers.drop(*extra),
         organisations=orgs,
         has_leaver_data="end_date" in cols,
         findings=findings,
         rows=f.height,
+        bank=bank.select(
+            "staff_key",
+            "assignment_key",
+            "organisation_code",
+            "specialism_id",
+            "career_level",
+            "afc_band",
+            "fte",
+            "age",
+            "category",
+        ),
+        statuses=staff.filter(pl.col("status") != "active").select(
+            "assignment_key", "organisation_code", "status"
+        ),
+        others=chosen.others,
+        leaver_destinations=leavers.select("staff_key", "leaver_destination"),
     )
 
 
@@ -859,6 +1108,99 @@ def _findings(
     return found
 
 
+def esr_findings(
+    chosen: esr.Selection,
+    level_counts: dict[str, int],
+    staff: pl.DataFrame,
+    bank: pl.DataFrame,
+    mode: str,
+) -> list[dict[str, Any]]:
+    """What the ESR rules did with the report: who was loaded and by which rule, and what was counted apart."""
+    found: list[dict[str, Any]] = []
+    what = "leavers report" if mode == "leavers" else "report"
+    rules = {k: v for k, v in chosen.rule_counts.items() if k.startswith("in:")}
+    if rules and not any(k.startswith("in:every row") for k in rules):
+        found.append(
+            _finding(
+                "healthcare_scientists_found",
+                sum(rules.values()),
+                f"rows of healthcare scientists in the {what}, by the rule that put them in: "
+                + "; ".join(f"{k[3:]} {v:,}" for k, v in sorted(rules.items(), key=lambda kv: -kv[1])),
+                severity="info",
+                examples=[{"rule": k[3:], "rows": v} for k, v in rules.items()],
+            )
+        )
+    n_other = sum(chosen.other_groups.values())
+    if n_other:
+        found.append(
+            _finding(
+                "other_staff_groups",
+                n_other,
+                f"{n_other:,} rows of other staff groups, not loaded: "
+                + ", ".join(f"{g} {n:,}" for g, n in chosen.other_groups.items()),
+                severity="info",
+                examples=[{"staff_group": g, "rows": n} for g, n in chosen.other_groups.items()],
+            )
+        )
+    for cat in esr.COUNTED_APART:
+        part = bank.filter(pl.col("category") == cat)
+        if part.height:
+            found.append(
+                _finding(
+                    f"{cat}_assignments",
+                    part.height,
+                    f"{part.height:,} {cat} assignments of {part['staff_key'].n_unique():,} people, loaded apart: "
+                    "not in staff in post, headcount or FTE" + (" (bank is supply)" if cat == "bank" else ""),
+                    severity="info",
+                )
+            )
+    away = staff.filter(pl.col("status") != "active")
+    if away.height:
+        by = dict(away.group_by("status").len().sort("len", descending=True).iter_rows())
+        found.append(
+            _finding(
+                "in_post_not_available",
+                away.height,
+                "assignments in post but not available: "
+                + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in by.items()),
+                severity="info",
+                examples=[{"status": k, "assignments": v} for k, v in by.items()],
+            )
+        )
+    not_known = staff.filter(pl.col("specialism_kind").is_in(["theme", "division"]))
+    if not_known.height:
+        names = reference.specialisms()
+        by_spec = not_known.group_by("specialism_id").len().sort("len", descending=True)
+        found.append(
+            _finding(
+                "specialism_not_known",
+                not_known.height,
+                "assignments whose Area of Work names a theme or division, not a specialism: loaded as "
+                "'specialism not known' (recode the Area of Work in ESR, or map it with --area-map)",
+                examples=[{"specialism": names[s].name, "assignments": n} for s, n in by_spec.iter_rows()],
+            )
+        )
+    if level_counts.get("band"):
+        found.append(
+            _finding(
+                "level_from_band",
+                level_counts["band"],
+                "career levels worked out from the band, as the job role names no level (docs/esr-extracts.md)",
+                severity="info",
+            )
+        )
+    if level_counts.get("job_role"):
+        found.append(
+            _finding(
+                "level_from_job_role",
+                level_counts["job_role"],
+                "career levels from the ESR job role",
+                severity="info",
+            )
+        )
+    return found
+
+
 def _atypical_fast(staff: pl.DataFrame, typical: dict[str, set[str]]) -> pl.DataFrame:
     pairs = pl.DataFrame(
         [(lv, b) for lv, bs in typical.items() for b in bs],
@@ -986,3 +1328,27 @@ def read_establishment(
     path: Path, display_name: str | None = None, organisation: str | None = None
 ) -> ValidEstablishment:
     return validate_establishment(read_table(path, display_name), organisation)
+
+
+_KNOWN_HEADERS = frozenset(a for names in EXTRACT_ALIASES.values() for a in names)
+
+
+def looks_like_header(fields: list[str]) -> bool:
+    """A row naming at least three columns we know is the header (title lines above it are skipped)."""
+    return sum(norm_header(f) in _KNOWN_HEADERS for f in fields) >= 3
+
+
+def read_report(path: Path, display_name: str | None = None) -> RawTable:
+    """An extract or ESR report, title lines before its header allowed."""
+    return read_table(path, display_name, is_header=looks_like_header)
+
+
+def census_date_in(raw: RawTable) -> tuple[date | None, str | None, list[Problem]]:
+    """The census date the file itself gives (a census/report date column, or the report's title lines)."""
+    cols = map_columns_multi(raw, {"census_date": EXTRACT_ALIASES["census_date"]})
+    header = cols["census_date"][0] if "census_date" in cols else None
+    f = raw.frame.select(ROW_COL)
+    if header is not None:
+        f = raw.frame.select(ROW_COL, pl.col(header).str.strip_chars().alias("census_date"))
+        f = f.with_columns(pl.when(pl.col("census_date") == "").then(None).otherwise(pl.col("census_date")))
+    return esr.census_date_from_file(raw, f, header)

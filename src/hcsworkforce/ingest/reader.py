@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +26,13 @@ class RawTable:
     file: str
     encoding: str
     delimiter: str | None
+    # Title lines before the header row (ESR reports carry the report's name and date there).
+    preamble: list[str] = field(default_factory=list)
+
+
+# Tells whether a row of fields is the header row; read_table looks this far down for it.
+HeaderTest = Callable[[list[str]], bool]
+MAX_TITLE_LINES = 20
 
 
 def _decode(data: bytes) -> tuple[bytes, str]:
@@ -52,7 +60,21 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head
 
 
-def read_table(path: Path, display_name: str | None = None) -> RawTable:
+def _header_line(lines: list[str], is_header: HeaderTest) -> int:
+    """The index of the header among the first lines; 0 when none passes the test (the first line is the header)."""
+    for i, line in enumerate(lines[:MAX_TITLE_LINES]):
+        fields = next(csv.reader([line], delimiter=_sniff_delimiter(line)), [])
+        if is_header([f.strip() for f in fields]):
+            return i
+    return 0
+
+
+def read_table(path: Path, display_name: str | None = None, is_header: HeaderTest | None = None) -> RawTable:
+    """Every column as text, with the spreadsheet row number in ROW_COL.
+
+    With `is_header`, title lines before the header row are skipped (kept in `preamble`), and row numbers
+    still count them, so that they match what a spreadsheet shows.
+    """
     name = display_name or path.name
     try:
         data = path.read_bytes()
@@ -63,7 +85,7 @@ def read_table(path: Path, display_name: str | None = None) -> RawTable:
     if not data.strip():
         raise UserInputError(Problem("the file is empty", file=name, expected="a header row and data rows"))
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path, name)
+        return _read_xlsx(path, name, is_header)
     if _looks_binary(data):
         raise UserInputError(
             Problem(
@@ -71,6 +93,13 @@ def read_table(path: Path, display_name: str | None = None) -> RawTable:
             )
         )
     body, encoding = _decode(data)
+    skip, preamble = 0, []
+    if is_header is not None:
+        head = body[:65536].decode("utf-8", errors="replace").splitlines()
+        skip = _header_line(head, is_header)
+        if skip:
+            preamble = [ln.strip().strip(",;\t|").strip().strip('"') for ln in head[:skip]]
+            body = b"\n".join(body.split(b"\n")[skip:])
     first_line = body.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     delimiter = _sniff_delimiter(first_line)
     try:
@@ -86,20 +115,22 @@ def read_table(path: Path, display_name: str | None = None) -> RawTable:
             Problem("the file is empty", file=name, expected="a header row and data rows")
         ) from None
     except (pl.exceptions.ComputeError, pl.exceptions.ShapeError) as e:
-        raise _ragged_problem(body, delimiter, name, str(e)) from None
+        raise _ragged_problem(body, delimiter, name, str(e), skip) from None
     headers = list(frame.columns)
     if len(headers) == 1 and not re.search(r"[A-Za-z]", headers[0] or ""):
         raise UserInputError(Problem("this is not a table: no header row found", file=name))
-    frame = frame.with_row_index(ROW_COL, offset=2).with_columns(pl.col(ROW_COL).cast(pl.Int64))
-    return RawTable(frame=frame, headers=headers, file=name, encoding=encoding, delimiter=delimiter)
+    frame = frame.with_row_index(ROW_COL, offset=2 + skip).with_columns(pl.col(ROW_COL).cast(pl.Int64))
+    return RawTable(
+        frame=frame, headers=headers, file=name, encoding=encoding, delimiter=delimiter, preamble=preamble
+    )
 
 
-def _ragged_problem(body: bytes, delimiter: str, name: str, detail: str) -> UserInputError:
+def _ragged_problem(body: bytes, delimiter: str, name: str, detail: str, skip: int = 0) -> UserInputError:
     """Find the first row whose field count differs from the header's, to say where the file breaks."""
     reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace")), delimiter=delimiter)
     try:
         header = next(reader)
-        for i, row in enumerate(reader, start=2):
+        for i, row in enumerate(reader, start=2 + skip):
             if row and len(row) != len(header):
                 return UserInputError(
                     Problem(
@@ -116,9 +147,12 @@ def _ragged_problem(body: bytes, delimiter: str, name: str, detail: str) -> User
     )
 
 
-def _read_xlsx(path: Path, name: str) -> RawTable:
+def _read_xlsx(path: Path, name: str, is_header: HeaderTest | None = None) -> RawTable:
     try:
         frame = pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)
+        skip, preamble = 0, list[str]()
+        if is_header is not None and not is_header([str(c) for c in frame.columns]):
+            skip, preamble, frame = _xlsx_header(path, is_header)
     except Exception as e:  # calamine raises its own error types for broken workbooks
         raise UserInputError(
             Problem(f"this is not a readable XLSX workbook ({type(e).__name__})", file=name)
@@ -137,5 +171,22 @@ def _read_xlsx(path: Path, name: str) -> RawTable:
     if casts:
         frame = frame.with_columns(casts)
     headers = list(frame.columns)
-    frame = frame.with_row_index(ROW_COL, offset=2).with_columns(pl.col(ROW_COL).cast(pl.Int64))
-    return RawTable(frame=frame, headers=headers, file=name, encoding="xlsx", delimiter=None)
+    frame = frame.with_row_index(ROW_COL, offset=2 + skip).with_columns(pl.col(ROW_COL).cast(pl.Int64))
+    return RawTable(
+        frame=frame, headers=headers, file=name, encoding="xlsx", delimiter=None, preamble=preamble
+    )
+
+
+def _xlsx_header(path: Path, is_header: HeaderTest) -> tuple[int, list[str], pl.DataFrame]:
+    """Find the header row below a workbook's title rows; (rows skipped, their text, the table)."""
+    bare = pl.read_excel(
+        path, sheet_id=1, engine="calamine", has_header=False, infer_schema_length=0, drop_empty_rows=False
+    )
+    for i, row in enumerate(bare.head(MAX_TITLE_LINES).iter_rows()):
+        cells = ["" if v is None else str(v).strip() for v in row]
+        if is_header(cells):
+            preamble = [" ".join(str(v) for v in r if v not in (None, "")) for r in bare.head(i).iter_rows()]
+            body = bare.slice(i + 1)
+            names = [c or f"column_{j + 1}" for j, c in enumerate(cells)]
+            return i, [p for p in preamble if p], body.rename(dict(zip(body.columns, names, strict=True)))
+    return 0, [], pl.read_excel(path, sheet_id=1, engine="calamine", infer_schema_length=0)

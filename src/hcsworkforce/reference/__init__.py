@@ -113,7 +113,9 @@ def _specialism_index() -> tuple[dict[str, str], list[tuple[tuple[str, ...], str
         for label in (s.id, s.name, *s.aliases):
             key = _norm(label)
             exact.setdefault(key, s.id)
-            words.append((tuple(key.split()), s.id))
+            # A "specialism not known" entry is reached by its exact name or a theme, never by abbreviation.
+            if s.status != "not_known":
+                words.append((tuple(key.split()), s.id))
     return exact, words
 
 
@@ -173,8 +175,6 @@ def _level_index() -> dict[str, str]:
         "associate practitioner": "associate",
         "hcs practitioner": "practitioner",
         "biomedical scientist": "practitioner",
-        "scientist": "clinical_scientist",
-        "healthcare scientist": "clinical_scientist",
         "stp trainee": "trainee_clinical_scientist",
         "hsst trainee": "trainee_consultant",
         "ptp trainee": "trainee_practitioner",
@@ -196,9 +196,17 @@ def bands() -> list[str]:
 _BAND_RE = re.compile(r"^(?:agenda for change\s*)?(?:afc\s*)?(?:band|b)?\s*([1-9])\s*([a-d])?$")
 
 
+# ESR writes bands as "Band 8 - Range A" or "Review Body Band 6" (pay band and grade fields alike).
+_BAND_NOISE_RE = re.compile(r"\breview body\b|\bpay\b|[-_:]|\brange\b")
+
+
 def resolve_band(text: str) -> str | None:
-    """'Band 5', 'B5', '5', 'band 8A', 'AfC Band 8a' -> '5' / '8a'; None when not a band."""
-    m = _BAND_RE.match(" ".join(text.strip().lower().replace("_", " ").split()))
+    """'Band 5', 'B5', '5', 'band 8A', 'AfC Band 8a', 'Band 8 - Range A', 'Review Body Band 6' -> '5' / '8a' / '6'.
+
+    None when the text is not an Agenda for Change band (a local grade code, a medical grade).
+    """
+    folded = _BAND_NOISE_RE.sub(" ", text.strip().lower())
+    m = _BAND_RE.match(" ".join(folded.split()))
     if not m:
         return None
     band = m.group(1) + (m.group(2) or "")
@@ -267,3 +275,51 @@ def published_figures() -> dict[str, dict[str, Any]]:
 
 
 ODS_CODE_RE = re.compile(r"^[A-Z0-9]{3,6}$")
+
+
+@dataclass(frozen=True)
+class AreaOfWork:
+    area_of_work: str
+    specialism_id: str
+    kind: str  # specialism | theme | division
+    note: str
+
+
+@cache
+def areas_of_work() -> dict[str, AreaOfWork]:
+    """ESR Area of Work (folded) -> the specialism, or the theme/division's 'specialism not known' entry."""
+    return {
+        _norm(r["area_of_work"]): AreaOfWork(r["area_of_work"], r["specialism_id"], r["kind"], r["note"])
+        for r in read_table("area_of_work")
+    }
+
+
+@dataclass(frozen=True)
+class JobRole:
+    job_role: str
+    career_level: str | None  # None: the role names no level and the band decides
+    training_programme: str | None
+
+
+@cache
+def job_roles() -> dict[str, JobRole]:
+    """ESR job role (folded) -> career level (or None for 'by band') and trainee programme."""
+    return {
+        _norm(r["job_role"]): JobRole(
+            r["job_role"],
+            None if r["career_level"] == "band" else r["career_level"],
+            r["training_programme"] or None,
+        )
+        for r in read_table("job_roles")
+    }
+
+
+@cache
+def level_from_band() -> dict[str, str]:
+    """The career level a band gives where the job role names none (AfC profiles; band 7 is our assumption)."""
+    return {r["afc_band"]: r["career_level"] for r in read_table("level_from_band")}
+
+
+def norm_text(text: str) -> str:
+    """The folding used for every look-up by name (case, '&', punctuation, spacing)."""
+    return _norm(text)

@@ -23,6 +23,7 @@ from hcsworkforce.model import frames
 from hcsworkforce.model.scope import Scope
 from hcsworkforce.settings import get_settings
 from hcsworkforce.store import tables as t
+from hcsworkforce.store import tables_esr as te
 
 
 def all_tables() -> MetaData:
@@ -64,6 +65,8 @@ class CensusLoad:
     establishment_file: str | None
     has_leaver_data: bool
     data_quality: dict[str, Any]
+    bank: pl.DataFrame | None = None  # tables_esr.BANK_COLUMNS: bank and honorary, counted apart
+    statuses: pl.DataFrame | None = None  # tables_esr.STATUS_COLUMNS: in post, not available
 
 
 class Store:
@@ -103,7 +106,14 @@ class Store:
                 select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)
             ).first()
             if old is not None:
-                for tbl in (t.assignments, t.leavers, t.establishment, t.census_snapshots):
+                for tbl in (
+                    t.assignments,
+                    t.leavers,
+                    t.establishment,
+                    t.census_snapshots,
+                    te.bank_assignments,
+                    te.assignment_statuses,
+                ):
                     conn.execute(delete(tbl).where(tbl.c.census_id == old[0]))
                 conn.execute(delete(t.censuses).where(t.censuses.c.id == old[0]))
             self._upsert_organisations(conn, load.organisations)
@@ -128,6 +138,7 @@ class Store:
                 self._bulk_insert(
                     conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id
                 )
+            self._insert_esr_parts(conn, load, census_id)
             self._write_snapshots(conn, census_id, load)
             conn.execute(
                 insert(t.import_log),
@@ -187,7 +198,13 @@ class Store:
             else:
                 census_id = int(row[0])
                 quality = json.loads(row[2] or "{}")
-                for tbl in (t.assignments, t.leavers, t.establishment):
+                for tbl in (
+                    t.assignments,
+                    t.leavers,
+                    t.establishment,
+                    te.bank_assignments,
+                    te.assignment_statuses,
+                ):
                     conn.execute(
                         delete(tbl).where(
                             tbl.c.census_id == census_id, tbl.c.organisation_code == organisation
@@ -199,6 +216,7 @@ class Store:
                 self._bulk_insert(
                     conn, "establishment", t.ESTABLISHMENT_COLUMNS, load.establishment, census_id
                 )
+            self._insert_esr_parts(conn, load, census_id)
             # Findings stay per organisation, so one trust's import does not overwrite another's.
             quality.setdefault("by_organisation", {})[organisation] = load.data_quality
             counts = conn.execute(
@@ -251,6 +269,12 @@ class Store:
                 },
             )
         return census_id
+
+    def _insert_esr_parts(self, conn: Connection, load: CensusLoad, census_id: int) -> None:
+        if load.bank is not None:
+            self._bulk_insert(conn, "bank_assignments", te.BANK_COLUMNS, load.bank, census_id)
+        if load.statuses is not None:
+            self._bulk_insert(conn, "assignment_statuses", te.STATUS_COLUMNS, load.statuses, census_id)
 
     def _rows(self, conn: Connection, table: Any, columns: list[str], census_id: int) -> pl.DataFrame:
         """One census's rows of a table inside the caller's transaction, typed as the snapshot stores them."""
@@ -495,6 +519,16 @@ class Store:
     def staff(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
         """Assignments in post on the census date (the latest census by default), in STAFF_SCHEMA."""
         return self._read(t.assignments, t.ASSIGNMENT_COLUMNS, frames.STAFF_SCHEMA, census_date, scope)
+
+    def bank(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
+        """Bank and honorary assignments of healthcare scientists (not in post; bank is supply)."""
+        schema = {c: _db_dtype(te.bank_assignments.c[c]) for c in te.BANK_COLUMNS}
+        return self._read(te.bank_assignments, te.BANK_COLUMNS, schema, census_date, scope)
+
+    def statuses(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
+        """In-post assignments that are not available (maternity, career break, secondment, suspended)."""
+        schema = {c: _db_dtype(te.assignment_statuses.c[c]) for c in te.STATUS_COLUMNS}
+        return self._read(te.assignment_statuses, te.STATUS_COLUMNS, schema, census_date, scope)
 
     def leavers(self, census_date: date | None = None, scope: Scope | None = None) -> pl.DataFrame:
         return self._read(t.leavers, t.LEAVER_COLUMNS, frames.LEAVER_SCHEMA, census_date, scope)

@@ -93,7 +93,7 @@ def _organisations(rng: np.random.Generator, n_orgs: int) -> pl.DataFrame:
 
 
 def _specialism_weights() -> tuple[list[str], np.ndarray]:
-    rows = reference.read_table("specialisms")
+    rows = [r for r in reference.read_table("specialisms") if r["status"] != "not_known"]
     ids = [r["id"] for r in rows]
     # STP posts as a proxy for size; broad-list specialisms without posts get a small share.
     w = np.array([float(r["stp_2023_direct_entry_posts"] or 3) for r in rows])
