@@ -7,6 +7,7 @@ The work is in hcsworkforce.services.published; this module reads options and re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,9 @@ def register(app: typer.Typer) -> None:
                 region=region, organisation=organisation, by=by_, staff_group=staff_group, period=period
             ),
         )
-        sections = result.sections(first="workforce" if table == "all" else table)
+        sections: list[tuple[str, Sequence[dict[str, Any]]]] = list(
+            result.sections(first="workforce" if table == "all" else table)
+        )
         if table != "all" and fmt != "json":
             sections = sections[:1]
         emit(

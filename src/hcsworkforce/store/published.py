@@ -38,9 +38,10 @@ def _period_col(kind: str) -> str:
 
 
 def _rows_of(pf: Any, period: date) -> pl.DataFrame:
+    rows: pl.DataFrame = pf.rows
     if pf.kind == "survey":
-        return pf.rows.filter(pl.col("year") == period.year)
-    return pf.rows.filter(pl.col("period") == period)
+        return rows.filter(pl.col("year") == period.year)
+    return rows.filter(pl.col("period") == period)
 
 
 def replace_published(store: Any, pf: Any, actor: str | None = None) -> list[LoadedPeriod]:

@@ -187,9 +187,9 @@ def map_columns(headers: Sequence[str], aliases: dict[str, tuple[str, ...]]) -> 
             lookup.setdefault(norm_header(n), canon)
     found: dict[str, str] = {}
     for h in headers:
-        canon = lookup.get(norm_header(h))
-        if canon is not None and canon not in found:
-            found[canon] = h
+        hit = lookup.get(norm_header(h))
+        if hit is not None and hit not in found:
+            found[hit] = h
     return found
 
 
@@ -287,9 +287,9 @@ def parse_period(text: str | None) -> date | None:
             return datetime.strptime(t, "%Y%m%d").date()
         except ValueError:
             return None
-    found = [(mo, y) for name, y in _MONTH_YEAR.findall(t) if (mo := _MONTHS.get(name.lower())) is not None]
-    if found:
-        mo, ys = found[-1]
+    named = [(k, y) for name, y in _MONTH_YEAR.findall(t) if (k := _MONTHS.get(name.lower())) is not None]
+    if named:
+        mo, ys = named[-1]
         y = int(ys) + (2000 if len(ys) == 2 else 0)
         return month_end(y, mo)
     return None

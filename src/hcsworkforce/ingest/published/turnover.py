@@ -230,6 +230,4 @@ def read(table: Table, period: date | None, trusts: dict[str, Any]) -> pl.DataFr
 def suppressed_cells(df: pl.DataFrame) -> int:
     if not df.height:
         return 0
-    return int(
-        df["leavers_suppressed"].sum() + df["denominator_suppressed"].sum() + df["rate_suppressed"].sum()
-    )
+    return sum(int(df[c].sum()) for c in ("leavers_suppressed", "denominator_suppressed", "rate_suppressed"))

@@ -219,4 +219,4 @@ def read(table: Table, layout: str, period: date | None, trusts: dict[str, Any])
 
 
 def suppressed_cells(df: pl.DataFrame) -> int:
-    return int(df["fte_suppressed"].sum() + df["headcount_suppressed"].sum()) if df.height else 0
+    return sum(int(df[c].sum()) for c in ("fte_suppressed", "headcount_suppressed")) if df.height else 0
