@@ -15,7 +15,15 @@ from pathlib import Path
 from openpyxl import Workbook
 
 OPTIONS = ("Never", "Rarely", "Sometimes", "Often", "Always")
-IDENTITY = ["ODS code", "Organisation name", "Benchmarking group", "Region", "ICS/STP", "Weighting", "Responses"]
+IDENTITY = [
+    "ODS code",
+    "Organisation name",
+    "Benchmarking group",
+    "Region",
+    "ICS/STP",
+    "Weighting",
+    "Responses",
+]
 
 
 def write_survey_workbook(path: Path, *, year: int = 2024, bad_percent: bool = False) -> Path:
@@ -32,14 +40,88 @@ def write_survey_workbook(path: Path, *, year: int = 2024, bad_percent: bool = F
     ws.append([None] * len(IDENTITY) + ["Q2a How often, if at all, do you look forward to going to work?"])
     ws.append([None] * len(IDENTITY) + ["Base: all staff responding"])
     ws.append([*IDENTITY, *(f"Q2a % {o}" for o in OPTIONS), "Q3a % Agree"])
-    ws.append(["RGT", "Cambridge University Hospitals", "Acute and Acute & Community Trusts", "East of England", "Cambridgeshire and Peterborough", "Weighted", 1200, 2.5, 7.5, 30.0, 40.0, 20.0, 55.0])
-    ws.append(["RJ1", "Guy's and St Thomas'", "Acute and Acute & Community Trusts", "London", "South East London", "Weighted", 2000, 5.0, 10.0, 35.0, 30.0, 20.0 if not bad_percent else 120.0, "-"])
-    ws.append(["01T/01V", "A merged organisation", "Acute Specialist Trusts", "North West", "Cheshire and Merseyside", "Weighted", 8, "-", "-", "-", "-", "-", "-"])
-    ws.append(["", "National average", "All organisations", "", "", "Weighted", 600000, 3.0, 8.0, 32.0, 37.0, 20.0, 58.0])
+    ws.append(
+        [
+            "RGT",
+            "Cambridge University Hospitals",
+            "Acute and Acute & Community Trusts",
+            "East of England",
+            "Cambridgeshire and Peterborough",
+            "Weighted",
+            1200,
+            2.5,
+            7.5,
+            30.0,
+            40.0,
+            20.0,
+            55.0,
+        ]
+    )
+    ws.append(
+        [
+            "RJ1",
+            "Guy's and St Thomas'",
+            "Acute and Acute & Community Trusts",
+            "London",
+            "South East London",
+            "Weighted",
+            2000,
+            5.0,
+            10.0,
+            35.0,
+            30.0,
+            20.0 if not bad_percent else 120.0,
+            "-",
+        ]
+    )
+    ws.append(
+        [
+            "01T/01V",
+            "A merged organisation",
+            "Acute Specialist Trusts",
+            "North West",
+            "Cheshire and Merseyside",
+            "Weighted",
+            8,
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+        ]
+    )
+    ws.append(
+        [
+            "",
+            "National average",
+            "All organisations",
+            "",
+            "",
+            "Weighted",
+            600000,
+            3.0,
+            8.0,
+            32.0,
+            37.0,
+            20.0,
+            58.0,
+        ]
+    )
 
     pp = wb.create_sheet("People Promise")
     pp.append([f"{year} NHS Staff Survey - People Promise element and theme results (0-10)"])
-    pp.append(["ODS code", "Organisation name", "Responses", "We are compassionate and inclusive", "We are a team", "Staff Engagement", "Morale"])
+    pp.append(
+        [
+            "ODS code",
+            "Organisation name",
+            "Responses",
+            "We are compassionate and inclusive",
+            "We are a team",
+            "Staff Engagement",
+            "Morale",
+        ]
+    )
     pp.append(["RGT", "Cambridge University Hospitals", 1200, 7.63, 7.09, 6.95, 6.0])
     pp.append(["RJ1", "Guy's and St Thomas'", 2000, 7.2, 6.8, 6.7, "-"])
     wb.save(path)

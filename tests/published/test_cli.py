@@ -23,14 +23,16 @@ def db(tmp_path: Path) -> str:
 def _load(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     for name, period in TABULAR.items():
         args = ["import-published", str(FIXTURES / name), "--db", db, "--format", "json"]
-        code, out, err = run_cli([*args, *(["--period", period] if period else [])], capsys)
+        code, _out, err = run_cli([*args, *(["--period", period] if period else [])], capsys)
         assert code == 0, err
 
 
 def test_import_published_reports_publication_period_rows_and_suppressed_cells(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_cli(["import-published", str(FIXTURES / "turnover.csv"), "--db", db, "--format", "json"], capsys)
+    code, out, err = run_cli(
+        ["import-published", str(FIXTURES / "turnover.csv"), "--db", db, "--format", "json"], capsys
+    )
     assert code == 0, err
     data = json.loads(out)
     assert (data["kind"], data["publication"], data["rows"], data["suppressed_cells"]) == (
@@ -40,14 +42,20 @@ def test_import_published_reports_publication_period_rows_and_suppressed_cells(
         2,
     )
     assert data["periods"][0]["period"] == "2025-03-31" and data["periods"][0]["replaced"] is False
-    code, out, _ = run_cli(["import-published", str(FIXTURES / "turnover.csv"), "--db", db, "--format", "json"], capsys)
+    code, out, _ = run_cli(
+        ["import-published", str(FIXTURES / "turnover.csv"), "--db", db, "--format", "json"], capsys
+    )
     assert json.loads(out)["periods"][0]["replaced"] is True
     code, out, _ = run_cli(["import-published", str(FIXTURES / "turnover.csv"), "--db", db], capsys)
     assert "NHS staff turnover" in out and "2 suppressed cells" in out
 
 
-def test_bad_input_exits_2_with_a_located_message(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["import-published", str(FIXTURES / "workforce_non_medical.csv"), "--db", db], capsys)
+def test_bad_input_exits_2_with_a_located_message(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(
+        ["import-published", str(FIXTURES / "workforce_non_medical.csv"), "--db", db], capsys
+    )
     assert code == 2 and "DATA_MONTH" in err and "Traceback" not in err
     code, _, err = run_cli(
         ["import-published", str(FIXTURES / "turnover.csv"), "--db", db, "--period", "2024"], capsys
@@ -57,7 +65,9 @@ def test_bad_input_exits_2_with_a_located_message(db: str, tmp_path: Path, capsy
     assert code == 2 and "not found" in err
 
 
-def test_published_profiles_england_a_region_and_an_organisation(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_published_profiles_england_a_region_and_an_organisation(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     _load(db, capsys)
     code, out, err = run_cli(["published", "--db", db, "--format", "json", "--staff-group", "hcs"], capsys)
     assert code == 0, err
@@ -76,7 +86,9 @@ def test_published_profiles_england_a_region_and_an_organisation(db: str, capsys
     assert code == 2 and "--by" in err
 
 
-def test_published_xlsx_needs_out_and_writes(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_published_xlsx_needs_out_and_writes(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _load(db, capsys)
     code, _, err = run_cli(["published", "--db", db, "--format", "xlsx"], capsys)
     assert code == 2

@@ -29,9 +29,16 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_workforce_staff_group_layout() -> None:
     pf = read_published(FIXTURES / "workforce_staff_group.csv")
-    assert (pf.kind, pf.layout, pf.periods(), pf.period_source) == ("workforce", "staff_group", [MARCH], "file")
+    assert (pf.kind, pf.layout, pf.periods(), pf.period_source) == (
+        "workforce",
+        "staff_group",
+        [MARCH],
+        "file",
+    )
     assert pf.rows.height == 8 and pf.suppressed_cells == 2
-    nat = pf.rows.filter(pl.col("data_level") == "national", pl.col("staff_group_1") == "Support to ST&T staff")
+    nat = pf.rows.filter(
+        pl.col("data_level") == "national", pl.col("staff_group_1") == "Support to ST&T staff"
+    )
     assert nat["fte"].to_list() == [60000.25] and nat["headcount"].to_list() == [66000]
     london = pf.rows.filter(pl.col("data_level") == "region")
     assert london["region_code"].to_list() == ["Y56"]
@@ -72,9 +79,16 @@ def test_turnover_levels_and_suppression() -> None:
 
 def test_sickness_breakdowns_take_their_month_from_the_file_name() -> None:
     pf = read_published(FIXTURES / "csv_absence_excel_production_2025-03-31.csv")
-    assert (pf.kind, pf.layout, pf.periods(), pf.period_source) == ("sickness", "breakdowns", [MARCH], "file name")
+    assert (pf.kind, pf.layout, pf.periods(), pf.period_source) == (
+        "sickness",
+        "breakdowns",
+        [MARCH],
+        "file name",
+    )
     by_type = {r["breakdown_value"]: r for r in pf.rows.iter_rows(named=True)}
-    assert by_type["ALL_ENGLAND"]["rate_percent"] == 5.0 and by_type["ALL_ENGLAND"]["data_level"] == "national"
+    assert (
+        by_type["ALL_ENGLAND"]["rate_percent"] == 5.0 and by_type["ALL_ENGLAND"]["data_level"] == "national"
+    )
     assert by_type["London"]["region_code"] == "Y56"
     # The Special Health Authority placeholder (blank days, rate 9999) is suppressed, not a 9999% rate.
     sha = by_type["Special Health Authority"]
@@ -160,7 +174,9 @@ def test_unknown_layouts_and_wrong_kinds_are_refused(tmp_path: Path) -> None:
 
 
 def test_sickness_days_lost_above_available_is_refused(tmp_path: Path) -> None:
-    body = (FIXTURES / "csv_absence_rates_2025-03-31.csv").read_text().replace("10000,250000", "300000,250000")
+    body = (
+        (FIXTURES / "csv_absence_rates_2025-03-31.csv").read_text().replace("10000,250000", "300000,250000")
+    )
     with pytest.raises(UserInputError) as e:
         read_published(_write(tmp_path, "s.csv", body))
     p = e.value.problems[0]

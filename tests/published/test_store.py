@@ -43,7 +43,10 @@ def test_every_fixture_imports_and_reimport_is_idempotent(db_url: str, survey_xl
     assert {k: _count(store, t) for k, t in DATA_TABLES.items()} == counts
     assert _count(store, published_imports) == 7 and _count(store, survey_results) == survey_rows
     imports = pstore.list_imports(store)
-    assert {(r["kind"], r["layout"]) for r in imports} >= {("sickness", "breakdowns"), ("workforce", "non_medical")}
+    assert {(r["kind"], r["layout"]) for r in imports} >= {
+        ("sickness", "breakdowns"),
+        ("workforce", "non_medical"),
+    }
     assert all(r["period"] in (MARCH, date(2024, 12, 31)) for r in imports)
 
 
@@ -81,7 +84,10 @@ def test_profile_from_published_tables_alone(db_url: str, survey_xlsx: Path) -> 
     org = svc.run_profile(store, svc.PublishedProfileQuery(organisation="RGT"))
     sick = {r["staff_group_label"]: r["sickness_rate"] for r in org.tables["sickness"]}
     # The organisation file and the benchmarking file both give RGT's all-staff rate: counted once.
-    assert sick == {"All staff groups": pytest.approx(0.04), "Scientific, therapeutic & technical staff": pytest.approx(0.03)}
+    assert sick == {
+        "All staff groups": pytest.approx(0.04),
+        "Scientific, therapeutic & technical staff": pytest.approx(0.03),
+    }
 
 
 def test_trusts_update_changes_the_list_in_effect(db_url: str) -> None:

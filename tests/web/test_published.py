@@ -49,7 +49,9 @@ def test_national_user_profiles_england_from_the_published_tables(pub_client: An
     assert data["scope"]["label"] == "England"
     assert data["turnover"][0]["leaver_rate"] == pytest.approx(0.1)
     assert data["workforce"][0]["fte_published_cells"] == pytest.approx(440.75)
-    csv = pub_client.get("/api/v1/published/profile", params={"staff_group": "hcs", "table": "turnover", "format": "csv"})
+    csv = pub_client.get(
+        "/api/v1/published/profile", params={"staff_group": "hcs", "table": "turnover", "format": "csv"}
+    )
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("period,")
     assert "3120.0" in csv.text
     page = pub_client.get("/published", params={"staff_group": "hcs"})
@@ -86,7 +88,12 @@ def test_organisation_user_sees_their_census_beside_the_published_figures(
     assert set(rows) == {"fte", "headcount", "leaver_rate", "sickness_rate"}
     assert rows["fte"]["this_organisation"] is not None
     assert rows["leaver_rate"]["published_england"] == pytest.approx(0.1)
-    assert pub_client.get("/api/v1/published/benchmark", params={"organisation": "RGT" if org != "RGT" else "RJ1"}).status_code == 403
+    assert (
+        pub_client.get(
+            "/api/v1/published/benchmark", params={"organisation": "RGT" if org != "RGT" else "RJ1"}
+        ).status_code
+        == 403
+    )
     prof = pub_client.get("/api/v1/published/profile").json()
     assert prof["scope"]["level"] == "organisation" and prof["scope"]["code"] == org
     page = pub_client.get("/published")
