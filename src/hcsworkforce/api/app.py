@@ -119,14 +119,18 @@ def create_app(
     app.mount("/assets", StaticFiles(directory=ASSETS_DIR), name="assets")
 
     from hcsworkforce.api.insight_routes import router as insight_api_router
+    from hcsworkforce.api.published_routes import router as published_api_router
     from hcsworkforce.api.routes import router as api_router
     from hcsworkforce.web.insight_pages import router as insight_web_router
+    from hcsworkforce.web.published_pages import router as published_web_router
     from hcsworkforce.web.routes import router as web_router
 
     app.include_router(api_router)
     app.include_router(insight_api_router)
     app.include_router(web_router)
     app.include_router(insight_web_router)
+    app.include_router(published_api_router)
+    app.include_router(published_web_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:

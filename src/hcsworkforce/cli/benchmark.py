@@ -28,7 +28,9 @@ __all__ = ["build_benchmark", "counts_for", "register"]
 def register(app: typer.Typer) -> None:
     @app.command("benchmark")
     def benchmark_cmd(
-        metric: str = typer.Argument(..., help="Rate: " + ", ".join(RATE_METRICS)),
+        metric: str | None = typer.Argument(
+            None, help="Rate: " + ", ".join(RATE_METRICS) + " (not needed with --against published)"
+        ),
         peers: str = typer.Option(
             "nation", "--peers", help="nation, region (a funnel per region), or a comma list of ODS codes"
         ),
@@ -41,21 +43,34 @@ def register(app: typer.Typer) -> None:
             "--suppress-below",
             help="Suppress organisations with counts below this (default: setting, 5)",
         ),
+        against: str | None = typer.Option(
+            None, "--against", help="published: the organisation beside NHS England's published figures"
+        ),
         fmt: str = FormatOption,
         out: Path | None = OutOption,
         db: str | None = DbOption,
     ) -> None:
-        """Compare organisations' rates on a funnel plot (95% and 99.8% limits, overdispersion adjusted)."""
+        """Compare organisations' rates on a funnel plot (95% and 99.8% limits, overdispersion adjusted);
+        with --against published, one organisation beside the published organisation, region and England."""
         from hcsworkforce.cli.importing import parse_date_option
         from hcsworkforce.services.trends import run_benchmark
         from hcsworkforce.settings import get_settings
         from hcsworkforce.store import open_store
 
         check_format(fmt, out)
-        m = check_metric(metric, list(RATE_METRICS))
         threshold = get_settings().suppress_below if suppress_below is None else suppress_below
         if threshold < 0:
             raise UserInputError(f"--suppress-below {threshold} must be 0 or more")
+        if against is not None:
+            if against.strip().lower() != "published":
+                raise UserInputError(f"--against {against!r} is not known (expected published)")
+            from hcsworkforce.cli.published import benchmark_against_published
+
+            benchmark_against_published(organisation, census, threshold, fmt, out, db)
+            return
+        if metric is None:
+            raise UserInputError("give a metric: " + ", ".join(RATE_METRICS))
+        m = check_metric(metric, list(RATE_METRICS))
         result = run_benchmark(
             open_store(db),
             m,

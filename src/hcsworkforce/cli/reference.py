@@ -6,20 +6,34 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import FormatOption, OutOption, check_format, emit
+from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
 from hcsworkforce.errors import UserInputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command("reference")
     def reference_cmd(
-        table: str | None = typer.Argument(None, help="A reference table (omit to list them)"),
+        table: str | None = typer.Argument(
+            None, help="A reference table (omit to list them), or update-trusts"
+        ),
+        file: Path | None = typer.Argument(None, help="With update-trusts: the ODS etr.csv file"),
         fmt: str = FormatOption,
         out: Path | None = OutOption,
+        db: str | None = DbOption,
     ) -> None:
-        """List the reference tables, or show one (specialisms, career_levels, trusts ...) with its sources."""
+        """List the reference tables, or show one (specialisms, career_levels, trusts ...) with its sources.
+        `hcs reference update-trusts etr.csv` refreshes the trusts list from the ODS file."""
         from hcsworkforce import reference
 
+        if table == "update-trusts":
+            from hcsworkforce.cli.published import update_trusts
+
+            if file is None:
+                raise UserInputError(
+                    "update-trusts needs the ODS etr.csv file: hcs reference update-trusts etr.csv"
+                )
+            update_trusts(file, fmt, out, db)
+            return
         check_format(fmt, out)
         names = reference.table_names()
         if table is None:

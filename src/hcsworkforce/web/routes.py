@@ -83,6 +83,7 @@ NAV = [
     ("/trends", "Trends"),
     ("/benchmark", "Benchmarking"),
     ("/benchmark/funnel", "Funnels"),
+    ("/published", "Published statistics"),
     ("/pack", "Board pack"),
     ("/scenarios", "Scenarios"),
     ("/deployment", "Surge deployment"),
