@@ -115,7 +115,7 @@ def check_query(query: CalibrateQuery) -> None:
     if query.start and query.end and query.start > query.end:
         problems.append(
             Problem(
-                "comes after --to", column="--from", value=query.start.isoformat(), expected="an earlier date"
+                "is after --to", column="--from", value=query.start.isoformat(), expected="an earlier date"
             )
         )
     if query.min_people < 1:
