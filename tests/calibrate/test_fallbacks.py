@@ -47,11 +47,15 @@ def test_ten_people_fall_back_to_published_then_to_the_defaults() -> None:
     assert practitioner.kind == "published" and practitioner.value == pytest.approx(0.09)
     assert "4 people at risk, fewer than 30" in practitioner.note and "retirements" in practitioner.note
     progression = by["supply.progression.rate_per_year.practitioner"]  # no published progression: the default
-    assert progression.kind == "illustrative" and progression.value == pytest.approx(0.005)  # the reference row
+    assert progression.kind == "illustrative" and progression.value == pytest.approx(
+        0.005
+    )  # the reference row
     assert block.scenario["provenance"]["supply.leaver_rate.by_level.practitioner"]["kind"] == "published"
     without = {c.path: c for c in scenario_block(tr, estimate_rates(tr)).choices}
     assert without["supply.leaver_rate.by_level.practitioner"].kind == "illustrative"
-    assert without["supply.leaver_rate.by_level.practitioner"].value == pytest.approx(0.09)  # the reference row
+    assert without["supply.leaver_rate.by_level.practitioner"].value == pytest.approx(
+        0.09
+    )  # the reference row
 
 
 def test_suppressed_counts_are_withheld_and_not_used() -> None:
@@ -63,7 +67,9 @@ def test_suppressed_counts_are_withheld_and_not_used() -> None:
     row = small[0].to_row()
     assert row["events"] is None and row["rate_per_year"] is None and row["suppressed"] is True
     block = scenario_block(tr, est)
-    choice = next(c for c in block.choices if c.path == f"supply.retirement.probability_by_age.{small[0].key['age']}")
+    choice = next(
+        c for c in block.choices if c.path == f"supply.retirement.probability_by_age.{small[0].key['age']}"
+    )
     assert choice.kind == "illustrative" and "suppressed" in choice.note
 
 
@@ -75,7 +81,8 @@ def test_spread_is_the_interval_width_over_the_normal_quantiles() -> None:
     block = scenario_block(tr, list(est.values()))
     e = est[("leaver_rate", "career_level practitioner")]
     assert block.scenario["supply"]["leaver_rate"]["by_level"]["practitioner"]["sd"] == pytest.approx(
-        sd_of_interval(e.lower, e.upper), abs=1e-6  # type: ignore[arg-type]
+        sd_of_interval(e.lower, e.upper),
+        abs=1e-6,  # type: ignore[arg-type]
     )
     ages = block.scenario["supply"]["retirement"]["probability_by_age"]
-    assert list(ages)[0] == 16 and ages[16] == 0.0 and 71 in ages  # below 55 counts as leaving; 71+ default
+    assert next(iter(ages)) == 16 and ages[16] == 0.0 and 71 in ages  # below 55 counts as leaving; 71+ default
