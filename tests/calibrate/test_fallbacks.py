@@ -85,4 +85,6 @@ def test_spread_is_the_interval_width_over_the_normal_quantiles() -> None:
         abs=1e-6,  # type: ignore[arg-type]
     )
     ages = block.scenario["supply"]["retirement"]["probability_by_age"]
-    assert next(iter(ages)) == 16 and ages[16] == 0.0 and 71 in ages  # below 55 counts as leaving; 71+ default
+    assert (
+        next(iter(ages)) == 16 and ages[16] == 0.0 and 71 in ages
+    )  # below 55 counts as leaving; 71+ default
