@@ -47,22 +47,23 @@ def fmt(v: Any) -> str:
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     wanted = set(argv)
-    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    names = [*sorted(p.stem for p in HERE.glob("bench_*.py")), "calibrate_bench"]  # its run() gives one dict
     if wanted:
-        names = [n for n in names if n.removeprefix("bench_") in wanted]
+        names = [n for n in names if n.removeprefix("bench_").removesuffix("_bench") in wanted]
     sections: list[str] = []
     failed = False
     for name in names:
         print(f"== {name}", flush=True)
         try:
             results = importlib.import_module(f"benchmarks.{name}").run()
+            results = [results] if isinstance(results, dict) else results
         except Exception:
             failed = True
             traceback.print_exc()
             sections.append(f"## {name}\n\nFailed to run:\n\n```\n{traceback.format_exc()[-1500:]}\n```\n")
             continue
         lines = [
-            f"## {name.removeprefix('bench_')}",
+            f"## {name.removeprefix('bench_').removesuffix('_bench')}",
             "",
             "| measurement | seconds | target (s) | met | notes |",
             "|---|---|---|---|---|",

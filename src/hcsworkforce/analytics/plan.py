@@ -31,6 +31,8 @@ from hcsworkforce.analytics.supply import (
     YearState,
     entry_age_distribution,
     project_supply,
+    provenance_note,
+    provenance_summary,
     run_projection,
 )
 from hcsworkforce.errors import Problem, UserInputError
@@ -888,6 +890,7 @@ class ScenarioProjection:
             "start_year": self.summary.start_year,
             "rows": self.summary.rows(),
             "assumptions": self.assumptions,
+            "provenance": provenance_summary(self.assumptions),
             "notes": self.notes,
             "data": self.data,
             "resolved_scenario": self.resolved,
@@ -927,6 +930,8 @@ def _compile(
         org_region=_org_regions(staff),
         wisn_fte=wisn_fte,
     )
+    for row in cd.assumptions:  # demand: the baseline is read from the data; the rest is the scenario's
+        row.setdefault("provenance", "data" if row["parameter"] == "demand_baseline" else "scenario")
     return cs, cd
 
 
@@ -965,13 +970,14 @@ def project_scenario(
     cs, cd = _compile(scenario, staff, leavers, establishment, "region" in by, wisn_fte)
     z = standard_draws(scenario.runs, scenario.seed)
     summary = project(cs.inputs, cd.inputs, z, by, start_year=scenario.start_year, threads=threads)
+    assumptions = cs.assumptions + cd.assumptions
     return ScenarioProjection(
         name=scenario.name,
         hash=scenario.content_hash(),
         resolved=scenario.resolved(),
         summary=summary,
-        assumptions=cs.assumptions + cd.assumptions,
-        notes=cs.notes + cd.notes,
+        assumptions=assumptions,
+        notes=[*cs.notes, *cd.notes, provenance_note(assumptions)],
         data=_data_fingerprint(staff, establishment),
     )
 

@@ -921,6 +921,7 @@ def compile_supply(
         recruit_rate_sd=recruit_sd,
         recruit_age=recruit_age,
     )
+    label_provenance(assumptions, sc)
     return CompiledSupply(inputs, notes, assumptions)
 
 
@@ -1062,3 +1063,119 @@ def training_groups(
         )
         for k, v in grouped.items()
     )
+
+
+# --- Provenance: is each rate measured, published, set by the scenario, or a default? ---------------------
+
+
+def _reference_verified() -> dict[tuple[str, str], str]:
+    """(table, key) -> the verified column of the reference planning defaults ('illustrative' for most)."""
+    from hcsworkforce.reference import read_table
+
+    out: dict[tuple[str, str], str] = {}
+    for table, key in (
+        ("planning_leaver_rates", "career_level"),
+        ("planning_progression", "from_level"),
+        ("planning_training", "programme"),
+    ):
+        for r in read_table(table):
+            out[(table, r[key])] = r["verified"]
+    names = {
+        "international": "international_recruits",
+        "returners": "returners",
+        "domestic": "domestic_recruits",
+    }
+    for r in read_table("planning_recruitment"):
+        out[("planning_recruitment", f"{names[r['source_type']]}.{r['career_level']}")] = r["verified"]
+    for r in read_table("planning_retirement"):
+        for age in range(int(r["age_from"]), min(int(r["age_to"]), AGE_MAX) + 1):
+            out[("planning_retirement", str(age))] = r["verified"]
+    return out
+
+
+def _scenario_path(parameter: str, source: str, sc: Any) -> str | None:
+    """The scenario key path a scenario-sourced assumption row was read from (for its provenance record)."""
+    family, _, rest = parameter.partition(".")
+    if family == "leaver_rate_per_year":
+        if rest.startswith("specialism."):
+            return f"supply.leaver_rate.by_specialism.{rest.removeprefix('specialism.')}"
+        return f"supply.leaver_rate.by_level.{rest}" if "by_level" in source else "supply.leaver_rate.value"
+    if family == "retirement_probability_per_year":
+        age = int(rest.removeprefix("age_"))
+        given = [a for a in (sc.supply.retirement.probability_by_age or {}) if a <= age]
+        return f"supply.retirement.probability_by_age.{max(given)}" if given else None
+    if family == "retirement_scale":
+        return "supply.retirement.scale"
+    if family == "progression_rate_per_year":
+        return f"supply.progression.rate_per_year.{rest}"
+    if family.endswith("_rate_per_year") and family.removesuffix("_rate_per_year") in RECRUIT_SOURCES:
+        name = family.removesuffix("_rate_per_year")
+        return f"supply.{name}.by_level.{rest}" if "by_level" in source else f"supply.{name}.rate_per_year"
+    return None
+
+
+def _default_key(parameter: str) -> tuple[str, str] | None:
+    family, _, rest = parameter.partition(".")
+    if family == "leaver_rate_per_year":
+        return ("planning_leaver_rates", rest)
+    if family == "retirement_probability_per_year":
+        return ("planning_retirement", rest.removeprefix("age_"))
+    if family == "progression_rate_per_year":
+        return ("planning_progression", rest)
+    if family == "census_trainee_completion_rate":
+        return ("planning_training", rest)
+    if family.startswith("training["):
+        return ("planning_training", rest.split(".")[0])
+    if family.endswith("_rate_per_year"):
+        return ("planning_recruitment", f"{family.removesuffix('_rate_per_year')}.{rest}")
+    return None
+
+
+def label_provenance(assumptions: list[dict[str, Any]], sc: Any) -> None:
+    """Give every assumption row a ``provenance``: measured (from the censuses: a scenario key whose provenance
+    says so, or estimate_from_leavers), published, scenario (a value the scenario sets with no stated source),
+    or the reference default's own verification (illustrative for most). Rows already labelled keep theirs."""
+    verified = _reference_verified()
+    for row in assumptions:
+        if "provenance" in row:
+            continue
+        source = str(row.get("source", ""))
+        kind: str | None = None
+        if source.startswith("estimated from imported leavers"):
+            kind = "measured"
+        elif source.startswith("scenario"):
+            path = _scenario_path(str(row["parameter"]), source, sc)
+            kind = (sc.provenance_of(path) if path else None) or "scenario"
+        elif source.startswith("reference") or row["parameter"].startswith("training["):
+            key = _default_key(str(row["parameter"]))
+            stream_set = row["parameter"].startswith("training[") and _stream_completion_given(row, sc)
+            kind = "scenario" if stream_set else verified.get(key, "illustrative") if key else "illustrative"
+        row["provenance"] = kind or "scenario"
+
+
+def _stream_completion_given(row: dict[str, Any], sc: Any) -> bool:
+    n = int(str(row["parameter"]).split("]")[0].removeprefix("training["))
+    return bool(n < len(sc.supply.training) and sc.supply.training[n].completion_rate is not None)
+
+
+def provenance_summary(assumptions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Parameters by provenance, for the projection's JSON and its one-line note."""
+    out: dict[str, list[str]] = {}
+    for row in assumptions:
+        out.setdefault(str(row.get("provenance", "scenario")), []).append(str(row["parameter"]))
+    return dict(sorted(out.items()))
+
+
+def provenance_note(assumptions: list[dict[str, Any]]) -> str:
+    """'Rates: 17 measured from the data, 40 illustrative defaults, ...', naming the families of each."""
+    parts = []
+    for kind, params in provenance_summary(assumptions).items():
+        families = sorted({p.split(".")[0].split("[")[0] for p in params})
+        label = {
+            "measured": "measured from the data",
+            "illustrative": "illustrative defaults",
+            "scenario": "set in the scenario (no source given)",
+            "data": "from the loaded data",
+        }.get(kind, kind)
+        parts.append(f"{len(params)} {label} ({', '.join(families)})")
+    return "Provenance of the assumptions: " + "; ".join(parts) + "."

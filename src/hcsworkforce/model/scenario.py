@@ -430,6 +430,21 @@ class Commissioning(_Strict):
         return {_commissionable(k): p for k, p in v.items()}
 
 
+class ProvenanceRecord(_Strict):
+    """Where one scenario value came from: measured from the censuses (``hcs calibrate``), a published figure,
+    or a default of the given verification; with what it rests on. It does not change any number."""
+
+    kind: Literal["measured", "published", "illustrative", "unverified", "partial", "verified", "scenario"]
+    source: str = ""
+    method: str = ""
+    events: int | None = Field(default=None, ge=0)
+    at_risk_people: int | None = Field(default=None, ge=0)
+    exposure_person_years: float | None = Field(default=None, ge=0)
+    interval: tuple[float, float] | None = None
+    interval_level: float | None = Field(default=None, gt=0, lt=1)
+    note: str = ""
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -444,6 +459,10 @@ class Scenario(_Strict):
     supply: Supply = Field(default_factory=Supply)
     demand: Demand = Field(default_factory=Demand)
     commissioning: Commissioning = Field(default_factory=Commissioning)
+    provenance: dict[str, ProvenanceRecord] = Field(
+        default_factory=dict,
+        description="Key path (supply.leaver_rate.by_level.practitioner) -> where its value came from",
+    )
 
     @model_validator(mode="after")
     def _target_in_horizon(self) -> Scenario:
@@ -460,8 +479,23 @@ class Scenario(_Strict):
         return self.start_year + self.horizon_years
 
     def resolved(self) -> dict[str, Any]:
-        """The scenario with every default filled in, as plain JSON data."""
-        return self.model_dump(mode="json")
+        """The scenario with every default filled in, as plain JSON data.
+
+        An empty ``provenance`` is left out, so scenarios written before it existed keep their hash.
+        """
+        out = self.model_dump(mode="json")
+        if not out["provenance"]:
+            del out["provenance"]
+        return out
+
+    def provenance_of(self, path: str) -> str | None:
+        """The kind of source the scenario records for a key path (or its parent paths), if any."""
+        parts = path.split(".")
+        for n in range(len(parts), 0, -1):
+            record = self.provenance.get(".".join(parts[:n]))
+            if record is not None:
+                return record.kind
+        return None
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON of the resolved scenario: equal hashes, equal inputs."""

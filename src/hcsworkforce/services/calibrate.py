@@ -1,0 +1,198 @@
+"""Calibration as a service: planning rates measured from the loaded censuses, and the scenario block they make.
+
+`run(store, query, scope)` reads the censuses in the query's window (every organisation, so that a move between
+trusts can be told from leaving the NHS), links people by pseudonym, estimates the rates and builds the
+scenario block (analytics/calibrate.py). The scope limits who is counted, not who is followed. Rules:
+docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from hcsworkforce.analytics.calibrate import (
+    DEFINITIONS,
+    INTERVAL_LEVEL,
+    MIN_PEOPLE,
+    PUBLISHED_TURNOVER_COLUMNS,
+    CalibrationBlock,
+    RateEstimate,
+    estimate_rates,
+    link_censuses,
+    scenario_block,
+    transition_counts,
+)
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model.scope import NATIONAL, Scope
+
+STAFF_COLUMNS = (
+    "census_date",
+    "staff_key",
+    "organisation_code",
+    "region_code",
+    "specialism_id",
+    "career_level",
+    "fte",
+    "age",
+)
+LEAVER_COLUMNS = ("census_date", "staff_key", "end_date", "leaving_reason")
+
+
+@dataclass(frozen=True)
+class CalibrateQuery:
+    start: date | None = None
+    end: date | None = None
+    definition: str = "staff_group"
+    min_people: int = MIN_PEOPLE
+    interval_level: float = INTERVAL_LEVEL
+    suppress_below: int = 0
+    # Published turnover rows (analytics.calibrate.PUBLISHED_TURNOVER_COLUMNS): the fallback before the defaults
+    # where an estimate rests on too few people. The public-statistics tables will be wired in here.
+    published_turnover: pl.DataFrame | None = None
+
+
+@dataclass
+class CalibrateResult:
+    query: CalibrateQuery
+    scope: Scope
+    censuses: list[date]
+    transitions: list[dict[str, Any]]
+    estimates: list[RateEstimate]
+    block: CalibrationBlock
+    notes: list[str] = field(default_factory=list)
+
+    def estimate_rows(self) -> list[dict[str, Any]]:
+        return [e.to_row() for e in self.estimates]
+
+    def choice_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "parameter": c.path,
+                "value": round(c.value, 6),
+                "sd": None if c.sd is None else round(c.sd, 6),
+                "provenance": c.kind,
+                "lower": None if c.interval is None else round(c.interval[0], 6),
+                "upper": None if c.interval is None else round(c.interval[1], 6),
+                "at_risk_people": c.at_risk_people,
+                "note": c.note,
+            }
+            for c in self.block.choices
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "censuses": [d.isoformat() for d in self.censuses],
+            "definition": self.query.definition,
+            "scope": {"kind": self.scope.kind, "code": self.scope.code},
+            "interval_level": self.query.interval_level,
+            "min_people": self.query.min_people,
+            "suppress_below": self.query.suppress_below,
+            "transitions": [
+                {**r, "from": r["from"].isoformat(), "to": r["to"].isoformat()} for r in self.transitions
+            ],
+            "estimates": self.estimate_rows(),
+            "rates": self.choice_rows(),
+            "scenario": self.block.scenario,
+            "notes": self.notes,
+        }
+
+
+def check_query(query: CalibrateQuery) -> None:
+    problems = []
+    if query.definition not in DEFINITIONS:
+        problems.append(
+            Problem(
+                "is not a leaver definition",
+                column="--definition",
+                value=query.definition,
+                expected=", ".join(DEFINITIONS),
+            )
+        )
+    if query.start and query.end and query.start > query.end:
+        problems.append(
+            Problem(
+                "is after --to", column="--from", value=query.start.isoformat(), expected="an earlier date"
+            )
+        )
+    if query.min_people < 1:
+        problems.append(Problem("must be at least 1", column="--min-people", value=str(query.min_people)))
+    if query.suppress_below < 0:
+        problems.append(
+            Problem("must be 0 or more", column="--suppress-below", value=str(query.suppress_below))
+        )
+    if query.published_turnover is not None:
+        missing = [c for c in PUBLISHED_TURNOVER_COLUMNS if c not in query.published_turnover.columns]
+        if missing:
+            problems.append(Problem("published turnover lacks columns", value=", ".join(missing)))
+    if problems:
+        raise UserInputError(problems)
+
+
+def window(store: Any, start: date | None, end: date | None) -> list[date]:
+    """The censuses from ``start`` to ``end`` (inclusive); at least two, or a message saying what is loaded."""
+    loaded = sorted(store.census_dates())
+    dates = [d for d in loaded if (start is None or d >= start) and (end is None or d <= end)]
+    if len(dates) < 2:
+        shown = ", ".join(d.isoformat() for d in loaded) or "none"
+        raise UserInputError(
+            Problem(
+                f"calibration needs at least two censuses in the window; {len(dates)} found",
+                value=f"{start or 'first'} to {end or 'last'}",
+                expected=f"a window holding two or more of the censuses loaded: {shown}",
+            )
+        )
+    return dates
+
+
+def _scope_organisations(staff: pl.DataFrame, scope: Scope) -> set[str] | None:
+    if scope.kind == "national":
+        return None
+    rows = staff.filter(scope.filter_expr())
+    orgs = set(rows["organisation_code"].unique().to_list())
+    if not orgs:
+        raise UserInputError(Problem("has no staff in the censuses of the window", value=str(scope.code)))
+    return orgs
+
+
+def _suppress_transitions(rows: list[dict[str, Any]], threshold: int) -> list[dict[str, Any]]:
+    if threshold <= 0:
+        return rows
+    return [
+        {k: (None if isinstance(v, int) and 0 < v < threshold else v) for k, v in r.items()} for r in rows
+    ]
+
+
+def run(store: Any, query: CalibrateQuery, scope: Scope = NATIONAL) -> CalibrateResult:
+    """Measure the planning rates over the query's census window and build the scenario block."""
+    check_query(query)
+    dates = window(store, query.start, query.end)
+    staff = store.staff_history(dates, columns=STAFF_COLUMNS)
+    leavers = store.leavers_history(dates, columns=LEAVER_COLUMNS)
+    organisations = _scope_organisations(staff, scope)
+    tr = link_censuses(staff, leavers, definition=query.definition, organisations=organisations)
+    estimates = estimate_rates(tr, level=query.interval_level, suppress_below=query.suppress_below)
+    block = scenario_block(
+        tr,
+        estimates,
+        min_people=query.min_people,
+        level=query.interval_level,
+        published=query.published_turnover,
+    )
+    notes = [*tr.notes, *block.notes]
+    if query.published_turnover is None:
+        notes.append("No published turnover tables given: rates on too few people fall back to the defaults")
+    if query.suppress_below:
+        notes.append(f"Counts of 1 to {query.suppress_below - 1} events are suppressed and not used")
+    return CalibrateResult(
+        query=query,
+        scope=scope,
+        censuses=dates,
+        transitions=_suppress_transitions(transition_counts(tr), query.suppress_below),
+        estimates=estimates,
+        block=block,
+        notes=notes,
+    )
