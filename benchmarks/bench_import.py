@@ -39,7 +39,7 @@ def _extract(tmp: Path) -> tuple[Path, int]:
 
 
 def _import(path: Path, url: str) -> dict[str, float]:
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
 
     store = open_store(url, migrate=True)

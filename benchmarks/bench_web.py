@@ -102,7 +102,7 @@ def _accounts(staff: Any) -> list[Account]:
 
 def _prepare(folder: Path, url: str) -> list[Account]:
     from hcsworkforce.api import accounts
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
     from hcsworkforce.synth.workforce import synthesise, write
 

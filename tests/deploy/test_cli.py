@@ -29,7 +29,7 @@ def _row(sid: str, org: str, spec: str, level: str, band: str) -> str:
 
 @pytest.fixture()
 def db(tmp_path: Path) -> str:
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
 
     rows = [_row(f"CS{i}", "RGT", "Cardiac Science", "practitioner", "6") for i in range(6)]

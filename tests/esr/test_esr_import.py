@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.ingest import import_extract
+from hcsworkforce.services.imports import import_extract
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli
 from tests.esr.fixtures import SIP_ROWS, independent_count, write_reports
@@ -81,7 +81,7 @@ def test_the_cli_loads_both_reports_and_says_what_it_did(
 ) -> None:
     sip, leavers = write_reports(tmp_path)
     db = f"sqlite:///{tmp_path / 'hcs.db'}"
-    code, out, err = run_cli(["import", str(sip), "--leavers", str(leavers), "--db", db], capsys)
+    code, _out, err = run_cli(["import", str(sip), "--leavers", str(leavers), "--db", db], capsys)
     assert code == 0, err
     err = " ".join(err.split())  # the console wraps long lines
     assert "census 2024-03-31 (dated from the report's title line 'Report Date: 31/03/2024')" in err
@@ -162,7 +162,10 @@ def test_vpd_map_resolves_a_hierarchy_without_an_ods_code(tmp_path: Path) -> Non
 
     store = open_store(f"sqlite:///{tmp_path / 'hcs.db'}", migrate=True)
     import_extract(sip, store, leavers=leavers, options=EsrOptions(vpd_map=esr.read_vpd_map(vpd)))
-    assert store.staff().filter(pl.col("specialism_id") == "clinical_biochemistry")["organisation_code"].item() == "RGT"
+    assert (
+        store.staff().filter(pl.col("specialism_id") == "clinical_biochemistry")["organisation_code"].item()
+        == "RGT"
+    )
 
 
 def test_local_rules_put_a_row_in_or_out(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.ingest import import_extract
+from hcsworkforce.services.imports import import_extract
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli
 from tests.foundation.fixtures import CENSUS, HAND_ROWS, HEADER, hand_files, write_extract

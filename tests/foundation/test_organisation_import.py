@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.ingest import import_extract
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services.imports import import_extract
 from hcsworkforce.services.profile import run_profile
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli

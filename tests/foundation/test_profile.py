@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hcsworkforce.analytics.profile import profile
-from hcsworkforce.ingest import import_extract
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services.imports import import_extract
 from hcsworkforce.services.profile import run_profile
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli

@@ -47,7 +47,7 @@ def test_a_column_empty_in_the_first_rows_reads_back(db_url: str, tmp_path: Path
     """Regression: reads typed columns from the first rows only, so a late date crashed the read."""
     from datetime import date
 
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from tests.foundation.fixtures import HAND_ROWS, HEADER, write_extract
 
     rows = [r + ",none," for r in HAND_ROWS if not r.startswith("L")] * 1
@@ -70,8 +70,8 @@ def test_history_reads_the_same_with_and_without_snapshots(db_url: str, tmp_path
 
     from sqlalchemy import delete
 
-    from hcsworkforce.ingest import import_extract
     from hcsworkforce.model.scope import Scope
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import tables
     from tests.foundation.fixtures import hand_files
 

@@ -111,7 +111,7 @@ def test_reference_update_trusts(db: str, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_benchmark_against_published(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
     from hcsworkforce.synth.workforce import synthesise, write
 

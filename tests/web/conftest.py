@@ -63,7 +63,7 @@ def make_settings(folder: Path, database_url: str | None = None, **extra: Any) -
 def loaded_dir(tmp_path_factory: pytest.TempPathFactory, demo_files: dict[str, Path]) -> Path:
     """A data directory with the demo census imported and three users; copied per test module."""
     from hcsworkforce.api import accounts
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
 
     folder = tmp_path_factory.mktemp("loaded")

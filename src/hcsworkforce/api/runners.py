@@ -15,7 +15,7 @@ from hcsworkforce.store import Store
 @runner("import")
 def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
     """Validate and load an uploaded extract; on any problem nothing is written (UserInputError)."""
-    from hcsworkforce.ingest import import_extract
+    from hcsworkforce.services.imports import import_extract
 
     path = Path(params["path"])
     est = Path(params["establishment_path"]) if params.get("establishment_path") else None

@@ -9,8 +9,9 @@ import typer
 
 from hcsworkforce.cli._common import DbOption, err_console
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.ingest import esr, import_extract
+from hcsworkforce.ingest import esr
 from hcsworkforce.ingest.extract import EsrOptions
+from hcsworkforce.services.imports import import_extract
 from hcsworkforce.store import open_store
 
 

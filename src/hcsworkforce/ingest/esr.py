@@ -187,7 +187,9 @@ def _clash(
 _TRUST_SHAPE = re.compile(r"^R[A-Z0-9]{2}$")
 
 
-def organisation_from_text(text: str, vpd_map: dict[str, str]) -> str | None:
+def organisation_from_text(
+    text: str, vpd_map: dict[str, str], known: dict[str, reference.Organisation] | None = None
+) -> str | None:
     """An ODS code from a code or from ESR's hierarchy string ('412 RGT Blood Sciences L6').
 
     A single token is the code itself. In a hierarchy, the first token that is a known trust's code wins, then
@@ -200,7 +202,7 @@ def organisation_from_text(text: str, vpd_map: dict[str, str]) -> str | None:
     if len(tokens) == 1:
         # The code itself (checked for its shape later, so a malformed one is named as such), or a VPD number.
         return vpd_map.get(tokens[0]) or tokens[0].upper()
-    known = reference.trusts()
+    known = reference.trusts() if known is None else known
     for tok in tokens:
         if tok in known:
             return tok
@@ -233,11 +235,16 @@ def read_vpd_map(path: Path | None) -> dict[str, str]:
     return {str(a): str(b) for a, b in rows.iter_rows() if a and b}
 
 
-def resolve_organisations(f: pl.DataFrame, vpd_map: dict[str, str], fallback: str | None) -> pl.DataFrame:
+def resolve_organisations(
+    f: pl.DataFrame,
+    vpd_map: dict[str, str],
+    fallback: str | None,
+    known: dict[str, reference.Organisation] | None = None,
+) -> pl.DataFrame:
     """organisation_code from the code or hierarchy text; `fallback` (--organisation) where none is found."""
     if "organisation_code" not in f.columns:
         f = f.with_columns(pl.lit(None, dtype=pl.String).alias("organisation_code"))
-    mapping = _distinct_map(f, "organisation_code", lambda v: organisation_from_text(v, vpd_map))
+    mapping = _distinct_map(f, "organisation_code", lambda v: organisation_from_text(v, vpd_map, known))
     resolved = pl.col("organisation_code").replace_strict(mapping, default=None, return_dtype=pl.String)
     if fallback is not None:
         resolved = pl.when(pl.col("organisation_code").is_null()).then(pl.lit(fallback)).otherwise(resolved)

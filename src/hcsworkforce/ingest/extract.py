@@ -386,6 +386,8 @@ class EsrOptions:
     rules: list[esr.LocalRule] = field(default_factory=list)
     vpd_map: dict[str, str] = field(default_factory=dict)
     area_map: dict[str, str] = field(default_factory=dict)  # folded Area of Work -> specialism id
+    # The trusts list in effect (services.imports passes the one refreshed from ODS etr.csv); None: shipped.
+    trusts: dict[str, reference.Organisation] | None = None
 
 
 def map_columns_multi(raw: RawTable, aliases: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -465,7 +467,8 @@ def validate_extract(
     labels: dict[str, str] = {}
     f = _canonical_frame(raw, cols, problems, labels)
     label = labels.get  # the user's header name for messages
-    f = esr.resolve_organisations(f, options.vpd_map, organisation)
+    trusts = options.trusts if options.trusts is not None else reference.trusts()
+    f = esr.resolve_organisations(f, options.vpd_map, organisation, trusts)
     chosen = esr.select_hcs(f, options.rules)
     if chosen.hcs.height == 0 and mode == "report":
         groups = ", ".join(f"{g} {n:,}" for g, n in list(chosen.other_groups.items())[:6])
@@ -505,7 +508,7 @@ def validate_extract(
     f = _person_attributes_from_primary(f)
     _check_duplicates(f, problems, label)
     problems.raise_if_any()
-    return _shape(f, census, cols, level_counts, raw, chosen, mode)
+    return _shape(f, census, cols, level_counts, raw, chosen, mode, trusts)
 
 
 def _check_required(f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]) -> None:
@@ -856,6 +859,7 @@ def _shape(
     raw: RawTable,
     chosen: esr.Selection,
     mode: str,
+    trusts: dict[str, reference.Organisation],
 ) -> ValidExtract:
     key = load_key()
     if "assignment_id" not in f.columns:
@@ -899,7 +903,7 @@ def _shape(
     staff = out.filter(~left & ~apart)
     leavers = out.filter(left & ~apart)
     bank = out.filter(~left & apart)
-    orgs = _organisations(out)
+    orgs = _organisations(out, trusts)
     findings = _findings(out, staff, leavers, orgs, census, level_counts.get("occupation_code", 0))
     findings = esr_findings(chosen, level_counts, staff, bank, mode) + findings
     extra = ["region_id", "organisation_name", "category", "status", "leaver_destination", "specialism_kind"]
@@ -929,8 +933,7 @@ def _shape(
     )
 
 
-def _organisations(out: pl.DataFrame) -> pl.DataFrame:
-    trusts = reference.trusts()
+def _organisations(out: pl.DataFrame, trusts: dict[str, reference.Organisation]) -> pl.DataFrame:
     given = out.group_by("organisation_code").agg(
         pl.col("organisation_name").drop_nulls().first().alias("name"),
         pl.col("region_id").drop_nulls().first().alias("region_given"),

@@ -1106,8 +1106,8 @@ def import_history(
 ) -> list[Any]:
     """Import every census (and its absence extract) in one process: one migration, one key, one connection
     pool. Each census is validated in full and loaded atomically, as `hcs import` does it."""
-    from hcsworkforce.ingest import import_extract
     from hcsworkforce.ingest.absence_file import import_absences
+    from hcsworkforce.services.imports import import_extract
 
     if not store.is_initialised():
         store.migrate()

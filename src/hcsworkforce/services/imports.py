@@ -1,0 +1,264 @@
+"""The import job: read and validate a staff-in-post report (its leavers report, establishment), then load it
+as one census, atomically. The CLI (`hcs import`), the web upload and the API all come through here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.ingest.extract import (
+    EsrOptions,
+    census_date_in,
+    file_sha256,
+    read_establishment,
+    read_report,
+    validate_extract,
+)
+from hcsworkforce.model.scope import Scope
+from hcsworkforce.store import CensusLoad
+from hcsworkforce.store.published import effective_trusts
+
+
+@dataclass
+class ImportResult:
+    census_date: date
+    rows: int
+    assignments_in_post: int
+    people_in_post: int
+    leaver_rows: int
+    establishment_rows: int
+    organisations: int
+    findings: list[dict[str, Any]]
+    timings_seconds: dict[str, float] = field(default_factory=dict)
+    replaced: bool = False
+    census_date_from: str = "given"
+    bank_assignments: int = 0
+
+
+# Findings of a separate leavers report worth keeping beside the staff-in-post report's own.
+_LEAVERS_REPORT_CHECKS = ("healthcare_scientists_found", "other_staff_groups")
+
+
+def resolve_census_date(given: date | None, raw: Any, leavers_raw: Any | None = None) -> tuple[date, str]:
+    """The census date and where it came from: the user, else the file; never today (docs/esr-extracts.md)."""
+    found, where, problems = census_date_in(raw)
+    if problems:
+        raise UserInputError(problems)
+    if given is not None:
+        if found is not None and found != given:
+            raise UserInputError(
+                Problem(
+                    f"the census date you gave ({given.isoformat()}) differs from the file's "
+                    f"({found.isoformat()}, from {where})",
+                    file=raw.file,
+                    value=given.isoformat(),
+                    expected=f"--census-date {found.isoformat()}, or leave it out to use the file's date",
+                )
+            )
+        return given, "given"
+    if found is not None:
+        return found, str(where)
+    raise UserInputError(
+        Problem(
+            "the census date is not in the file (no census or report date column, no 'Report Date' title line)",
+            file=raw.file,
+            expected="--census-date YYYY-MM-DD: the date the staff in post are counted on (the report's date)",
+        )
+    )
+
+
+def import_extract(
+    path: Path,
+    store: Any,
+    *,
+    census_date: date | None = None,
+    establishment: Path | None = None,
+    leavers: Path | None = None,
+    actor: str | None = None,
+    display_name: str | None = None,
+    establishment_display_name: str | None = None,
+    leavers_display_name: str | None = None,
+    organisation: str | None = None,
+    options: EsrOptions | None = None,
+    create_census: bool = True,
+    confirm_changes: bool = True,
+) -> ImportResult:
+    """Validate a staff-in-post report (its leavers report, establishment) completely, then load one census.
+
+    On any problem nothing is written (bar a 'rejected' line in the import log) and UserInputError carries
+    every problem found in every file, capped, with the total. The census date is the one given, else the
+    file's own; an import with neither is refused (never dated today).
+
+    With `organisation`, only that organisation's rows of the census are replaced (a trust loading its own
+    extract into a shared database); a row of any other organisation is a problem. With create_census False
+    the census must already exist (a trust user may add to a census, not create one that others see). With
+    confirm_changes False, an organisation's re-upload that would more than halve its staff in post or drop
+    its establishment is refused with what would change (ChangeNeedsConfirmation), until confirmed.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    name = display_name or path.name
+    leavers_name = (leavers_display_name or leavers.name) if leavers else None
+    source = f"{name} + {leavers_name}" if leavers_name else name
+    try:
+        raw = read_report(path, name)
+        raw_leavers = read_report(leavers, leavers_name) if leavers else None
+        timings["parse"] = time.perf_counter() - t0
+        census, census_from = resolve_census_date(census_date, raw, raw_leavers)
+        if not create_census and census not in store.census_dates():
+            _no_such_census(census, store, name)
+        t1 = time.perf_counter()
+        # Organisations resolve against the trusts list in effect (refreshed from ODS etr.csv, else shipped).
+        known = effective_trusts(store) if store.is_initialised() else None
+        options = replace(options or EsrOptions(), trusts=known)
+        valid, valid_leavers = _validate_both(raw, raw_leavers, census, organisation, options)
+        est = (
+            read_establishment(establishment, establishment_display_name, organisation)
+            if establishment
+            else None
+        )
+        timings["validate"] = time.perf_counter() - t1
+    except UserInputError as e:
+        store.log_rejected_import(source, None, e.total, {"problems": [p.to_dict() for p in e.problems[:50]]})
+        raise
+    if valid_leavers is not None:
+        valid = _with_leavers_report(valid, valid_leavers)
+    if organisation is not None and not confirm_changes:
+        _confirm_big_changes(store, census, organisation, valid, est is not None, source)
+    t2 = time.perf_counter()
+    store.migrate() if not store.is_initialised() else None
+    replaced = census in store.census_dates()
+    if organisation is not None:
+        replaced = replaced and organisation in set(
+            store.staff(census)["organisation_code"].unique().to_list()
+        )
+    digest = file_sha256(path) if leavers is None else file_sha256(path) + ":" + file_sha256(leavers)
+    load = CensusLoad(
+        census_date=census,
+        staff=valid.staff,
+        leavers=valid.leavers,
+        establishment=est.frame if est else None,
+        organisations=valid.organisations.select("code", "name", "region_code", "known"),
+        source_file=source,
+        file_sha256=digest[:64],
+        establishment_file=(establishment_display_name or establishment.name) if establishment else None,
+        has_leaver_data=valid.has_leaver_data,
+        data_quality={
+            "findings": valid.findings,
+            "file": source,
+            "census_date_from": census_from,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+        },
+        bank=valid.bank,
+        statuses=valid.statuses,
+    )
+    if organisation is None:
+        store.replace_census(load, actor=actor)
+    else:
+        store.replace_organisation(load, organisation, actor=actor)
+    timings["load"] = time.perf_counter() - t2
+    return ImportResult(
+        census_date=census,
+        rows=valid.rows,
+        assignments_in_post=valid.staff.height,
+        people_in_post=valid.staff["staff_key"].n_unique(),
+        leaver_rows=valid.leavers.height,
+        establishment_rows=est.rows if est else 0,
+        organisations=valid.organisations.height,
+        findings=valid.findings,
+        timings_seconds=timings,
+        replaced=replaced,
+        census_date_from=census_from,
+        bank_assignments=valid.bank.height,
+    )
+
+
+class ChangeNeedsConfirmation(UserInputError):
+    """An organisation's re-upload would change its figures a lot: say what, and load only once confirmed."""
+
+
+def _confirm_big_changes(
+    store: Any, census: date, organisation: str, valid: Any, has_establishment: bool, name: str
+) -> None:
+    if not store.is_initialised() or census not in store.census_dates():
+        return
+    scope = Scope("organisation", organisation)
+    before = store.staff(census, scope)["staff_key"].n_unique()
+    after = valid.staff["staff_key"].n_unique()
+    had_establishment = store.establishment(census, scope).height > 0
+    changes = []
+    if before and after < before / 2:
+        changes.append(
+            f"{organisation}'s healthcare scientists in post would go from {before:,} to {after:,} "
+            f"({(after - before) / before:+.0%})"
+        )
+    if had_establishment and not has_establishment:
+        changes.append(f"{organisation}'s establishment (funded posts) would be removed")
+    if changes:
+        raise ChangeNeedsConfirmation(
+            Problem(
+                "this upload would replace your census rows with much less: " + "; ".join(changes),
+                file=name,
+                expected="confirm that this is intended (tick 'Yes, replace them' or pass --confirm), "
+                "or upload the whole staff-in-post report and the establishment",
+            )
+        )
+
+
+def _no_such_census(census: date, store: Any, name: str) -> None:
+    have = ", ".join(d.isoformat() for d in sorted(store.census_dates())[-5:]) or "none yet"
+    raise UserInputError(
+        Problem(
+            f"there is no census dated {census.isoformat()} to add your organisation's rows to",
+            file=name,
+            value=census.isoformat(),
+            expected=f"the date of a census that exists ({have}); only a national user creates a census",
+        )
+    )
+
+
+def _validate_both(
+    raw: Any, raw_leavers: Any | None, census: date, organisation: str | None, options: EsrOptions
+) -> tuple[Any, Any | None]:
+    """Validate the report and its leavers report; every problem of both files is raised together."""
+    errors: list[UserInputError] = []
+    valid = valid_leavers = None
+    try:
+        valid = validate_extract(raw, census, organisation=organisation, options=options)
+    except UserInputError as e:
+        errors.append(e)
+    if raw_leavers is not None:
+        try:
+            valid_leavers = validate_extract(
+                raw_leavers, census, organisation=organisation, options=options, mode="leavers"
+            )
+        except UserInputError as e:
+            errors.append(e)
+    if errors:
+        raise UserInputError([p for e in errors for p in e.problems], sum(e.total for e in errors))
+    return valid, valid_leavers
+
+
+def _with_leavers_report(valid: Any, report: Any) -> Any:
+    """The staff-in-post report's rows with the leavers report's leavers (an assignment in both: once)."""
+    extra = report.leavers.filter(~pl.col("assignment_key").is_in(valid.leavers["assignment_key"].implode()))
+    orgs = pl.concat([valid.organisations, report.organisations]).unique("code", keep="first")
+    kept = [f for f in report.findings if f["check"] in _LEAVERS_REPORT_CHECKS]
+    for f in kept:
+        f["check"] = "leavers_report_" + f["check"]
+    summary = next(f for f in valid.findings if f["check"] == "summary")
+    summary["detail"] += f"; {extra.height:,} leaver rows from the leavers report"
+    return replace(
+        valid,
+        leavers=pl.concat([valid.leavers, extra], how="vertical_relaxed"),
+        organisations=orgs,
+        has_leaver_data=True,
+        findings=valid.findings + kept,
+    )
