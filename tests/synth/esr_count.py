@@ -85,7 +85,11 @@ def read_report(path: Path) -> Report:
         lines = list(csv.reader(fh))
     at = next(i for i, r in enumerate(lines) if r and r[0] in ("Employee Number", "Unique Nhs Identifier"))
     header = lines[at]
-    return Report([",".join(r) for r in lines[:at]], header, [dict(zip(header, r, strict=True)) for r in lines[at + 1 :]])
+    return Report(
+        [",".join(r) for r in lines[:at]],
+        header,
+        [dict(zip(header, r, strict=True)) for r in lines[at + 1 :]],
+    )
 
 
 def org_of(row: dict[str, str]) -> str:
@@ -152,7 +156,9 @@ def count(sip: Report, leavers: Report) -> dict[str, dict[str, object]]:
             "hcs_headcount": len(people[org]),
             "hcs_fte": round(fte[org], 3),
             "hcs_assignments": assignments[org],
-            "hcs_people_with_two_assignments": sum(1 for (o, _), n in per_person.items() if o == org and n > 1),
+            "hcs_people_with_two_assignments": sum(
+                1 for (o, _), n in per_person.items() if o == org and n > 1
+            ),
             "hcs_in_post_not_available": unavailable[org],
             "hcs_bank_assignments": bank[org],
             "hcs_honorary_assignments": honorary[org],

@@ -121,7 +121,10 @@ def test_uaa_is_only_a_blood_sciences_consultant() -> None:
     blood = {s.name for s in reference.specialisms().values() if s.theme == "Blood Sciences"}
     assert set(uaa["band"].unique()) <= {"8c", "8d", "9"}
     assert set(uaa["dept"].unique()) == {"Blood Sciences"}
-    assert set(uaa["position_title"].str.split(" - ").list.last().unique()) - {"Head of Healthcare Science"} <= blood
+    assert (
+        set(uaa["position_title"].str.split(" - ").list.last().unique()) - {"Head of Healthcare Science"}
+        <= blood
+    )
 
 
 def test_answer_key_equals_an_independent_count(esr_files: Made) -> None:
@@ -147,7 +150,9 @@ def test_answer_key_equals_an_independent_count(esr_files: Made) -> None:
         ):
             assert c[key] == t[key], (org, key)
         assert c["hcs_fte"] == pytest.approx(t["hcs_fte"], abs=1e-6)
-        assert c["hcs_bank_or_honorary_only_people"] == t["hcs_bank_only_people"] + t["hcs_honorary_only_people"]
+        assert (
+            c["hcs_bank_or_honorary_only_people"] == t["hcs_bank_only_people"] + t["hcs_honorary_only_people"]
+        )
     england = esr_files.truth["england"]
     assert england["hcs_headcount"] == STAFF  # --staff is the healthcare scientists in post
     assert england["forgotten_rows"] > 0 and england["decoy_rows"] > 0
@@ -183,7 +188,7 @@ def test_hierarchy_names_no_trust_but_its_own(esr_files: Made) -> None:
     look like one, or rows would land in the wrong trust."""
     trusts = set(reference.trusts())
     for r in read_report(esr_files.sip).rows:
-        vpd, ods, *rest = r["Organisation"].split(" ")
+        _vpd, _ods, *rest = r["Organisation"].split(" ")
         for token in rest:
             assert token not in trusts and not re.fullmatch(r"R[A-Z0-9]{2}", token), r["Organisation"]
 
