@@ -165,8 +165,12 @@ def test_answer_key_equals_csv_count_for_any_population(
         t = truth["organisations"][org]
         for key in ("hcs_headcount", "hcs_assignments", "hcs_leavers", "hcs_bank_assignments",
                     "hcs_honorary_assignments", "other_staff_rows", "staff_in_post_rows", "leavers_rows",
-                    "forgotten_rows", "decoy_rows"):  # fmt: skip
+                    "decoy_rows"):  # fmt: skip
             assert c[key] == t[key], (org, key)
+        if layout == "esr":
+            assert c["forgotten_rows"] == t["forgotten_rows"], org
+        else:  # the warehouse has no position title: a forgotten scientist known only by it is hidden there
+            assert c["forgotten_rows"] <= t["forgotten_rows"], org
         assert c["hcs_fte"] == pytest.approx(t["hcs_fte"], abs=1e-6)
     if ratio == 0.0:
         assert truth["england"]["other_staff_rows"] == 0 and truth["england"]["forgotten_rows"] == 0

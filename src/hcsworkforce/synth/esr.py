@@ -873,7 +873,8 @@ DEFINITIONS = {
     "other_staff_rows": "staff-in-post rows of every other staff group, all categories",
     "forgotten_rows": "healthcare scientists planted in another staff group (Add Prof Scientific and Technic, "
     "Additional Clinical Services) with evidence in job role, position title, area of work or occupation "
-    "code; counted in other_staff_rows",
+    "code; counted in other_staff_rows. The warehouse layout has no position title, so there the "
+    "clinical_engineering variant (known by its position title only) shows no evidence",
     "decoy_rows": "doctors in pathology (Medical and Dental, area of work Histopathology or Chemical "
     "Pathology): not healthcare scientists, a false case for the forgotten-group screen",
     "senior_8c_plus_headcount_by_staff_group": "distinct people with a substantive assignment at band 8c, 8d "
