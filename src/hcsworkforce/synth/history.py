@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from hcsworkforce.synth.workforce import AGE, BANDS, LEAVER_RATE, LEAVING_REASONS, PROGRAMME, synthesise
+from hcsworkforce.synth.workforce import (
+    AGE,
+    BANDS,
+    LEAVER_RATE,
+    LEAVING_REASONS,
+    PROGRAMME,
+    SynthResult,
+    synthesise,
+)
 
 EPOCH = date(1970, 1, 1).toordinal()
 NO_DATE = 2**31 - 1  # "no end date" in the day arrays, later than any real date
@@ -195,6 +203,11 @@ class SynthHistory:
         ]
         if months < 2:
             self.shifts = []
+
+    @property
+    def first_extract(self) -> SynthResult:
+        """The first month's `synthesise()` result: people in post and the leavers of the 12 months before."""
+        return self._first
 
     # -- state ----------------------------------------------------------------------------------------------
     @staticmethod
