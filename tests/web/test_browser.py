@@ -304,3 +304,32 @@ def test_trends_and_funnels_journey(history_server: str, page: Any, history_dir:
     with page.expect_download() as dl:
         page.locator("p.hcs-downloads a:has-text('CSV')").first.click()
     assert Path(dl.value.path()).read_text().startswith("organisation,")
+
+
+def test_trust_adds_its_rows_to_the_census_everyone_sees(
+    server: str, page: Any, demo_files: dict[str, Path], loaded_dir: Path, tmp_path: Path
+) -> None:
+    """A trust user is shown which census their rows go into before they load, can choose only censuses
+    that exist, and their upload never creates a census other users would see as 'the latest'."""
+    import polars as pl
+
+    base = server
+    org = (loaded_dir / "scope.txt").read_text().split(",")[0]
+    sign_in(page, base, "org")
+    page.goto(f"{base}/upload")
+    assert "Census to add your rows to" in page.content()
+    options = page.locator("#census_date option").all_inner_texts()
+    assert options == ["31 March 2025 (latest)"], options
+    check_axe(page, "upload-trust")
+    shot(page, "30-upload-trust")
+
+    own = pl.read_csv(demo_files["extract"], infer_schema=False).filter(pl.col("Organisation") == org)
+    mine = tmp_path / "our_staff_in_post.csv"
+    own.write_csv(mine)
+    page.set_input_files("#extract", str(mine))
+    page.check("#confirm")  # this file carries no establishment: dropping the trust's is confirmed
+    page.click("button:has-text('Check and load')")
+    page.wait_for_selector("text=rows loaded", timeout=60_000)
+    shot(page, "31-upload-trust-done")
+    censuses = page.request.get(f"{base}/api/v1/censuses").json()["census_dates"]
+    assert censuses == ["2025-03-31"], "a trust's upload went into the existing census, not a new one"

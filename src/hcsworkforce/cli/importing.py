@@ -11,6 +11,7 @@ from hcsworkforce.cli._common import DbOption, err_console
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.ingest import esr
 from hcsworkforce.ingest.extract import EsrOptions
+from hcsworkforce.report.tabular import finding_example
 from hcsworkforce.services.imports import import_extract
 from hcsworkforce.store import open_store
 
@@ -118,5 +119,9 @@ def register(app: typer.Typer) -> None:
         if warnings:
             err_console.print("Data-quality findings (loaded, worth a look; `hcs quality` lists them all):")
             for f in warnings:
-                ex = f", e.g. {', '.join(map(str, f['examples'][:5]))}" if f["examples"] else ""
+                ex = (
+                    f", e.g. {', '.join(finding_example(e) for e in f['examples'][:5])}"
+                    if f["examples"]
+                    else ""
+                )
                 err_console.print(f"  - {f['count']:,} {f['detail']}{ex}", highlight=False)

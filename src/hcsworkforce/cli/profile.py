@@ -11,6 +11,7 @@ from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_fo
 from hcsworkforce.cli.importing import parse_date_option
 from hcsworkforce.model.frames import PROFILE_DIMENSIONS
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.report.tabular import finding_example
 
 TABLE_COLUMNS = [
     "headcount",
@@ -127,7 +128,7 @@ def register(app: typer.Typer) -> None:
                 "severity": f["severity"],
                 "count": f["count"],
                 "detail": f["detail"],
-                "examples": ", ".join(map(str, f["examples"][:5])),
+                "examples": ", ".join(map(finding_example, f["examples"][:5])),
             }
             for f in result.data_quality
         ]
@@ -207,7 +208,7 @@ def register(app: typer.Typer) -> None:
                 "severity": f["severity"],
                 "count": f["count"],
                 "detail": f["detail"],
-                "examples": ", ".join(map(str, f["examples"])),
+                "examples": ", ".join(map(finding_example, f["examples"])),
             }
             for f in info["data_quality"].get("findings", [])
         ]

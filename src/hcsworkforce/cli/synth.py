@@ -16,9 +16,9 @@ import typer
 from hcsworkforce.cli._common import err_console
 from hcsworkforce.errors import UserInputError
 
-# The layout `hcs synth` writes when none is asked for. It stays canonical until the importer reads ESR
-# reports (issue 12, point 1); then this one line becomes "esr".
-DEFAULT_LAYOUT = "canonical"
+# The layout `hcs synth` writes when none is asked for: what a trust's ESR writes, so that the demo and the
+# tests walk the road a real file takes (docs/esr-extracts.md).
+DEFAULT_LAYOUT = "esr"
 LAYOUTS = ("esr", "warehouse", "canonical")  # as synth.esr.LAYOUTS (not imported: it loads numpy and polars)
 MAX_ROWS = 10_000_000  # assignments in one report: beyond this the machine runs out of memory, not the user
 

@@ -1139,7 +1139,9 @@ def esr_findings(
             _finding(
                 "other_staff_groups",
                 n_other,
-                f"{n_other:,} rows of other staff groups, not loaded: "
+                f"{n_other:,} rows of other staff groups"
+                + (" in the leavers report" if mode == "leavers" else "")
+                + ", not loaded: "
                 + ", ".join(f"{g} {n:,}" for g, n in chosen.other_groups.items()),
                 severity="info",
                 examples=[{"staff_group": g, "rows": n} for g, n in chosen.other_groups.items()],

@@ -139,3 +139,13 @@ def to_html(sections: list[tuple[str, Sequence[dict[str, Any]]]], title: str, no
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def finding_example(e: object) -> str:
+    """A data-quality finding's example as a person reads it: 'Blood Sciences (specialism not known): 238'."""
+    if isinstance(e, dict):
+        vals = list(e.values())
+        if len(vals) == 2 and isinstance(vals[1], int):
+            return f"{vals[0]}: {vals[1]:,}"
+        return "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in e.items())
+    return str(e)

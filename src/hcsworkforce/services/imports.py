@@ -3,7 +3,9 @@ as one census, atomically. The CLI (`hcs import`), the web upload and the API al
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -45,7 +47,7 @@ class ImportResult:
 _LEAVERS_REPORT_CHECKS = ("healthcare_scientists_found", "other_staff_groups")
 
 
-def resolve_census_date(given: date | None, raw: Any, leavers_raw: Any | None = None) -> tuple[date, str]:
+def resolve_census_date(given: date | None, raw: Any) -> tuple[date, str]:
     """The census date and where it came from: the user, else the file; never today (docs/esr-extracts.md)."""
     found, where, problems = census_date_in(raw)
     if problems:
@@ -79,11 +81,11 @@ def import_extract(
     *,
     census_date: date | None = None,
     establishment: Path | None = None,
-    leavers: Path | None = None,
+    leavers: Path | Sequence[Path] | None = None,
     actor: str | None = None,
     display_name: str | None = None,
     establishment_display_name: str | None = None,
-    leavers_display_name: str | None = None,
+    leavers_display_name: str | Sequence[str] | None = None,
     organisation: str | None = None,
     options: EsrOptions | None = None,
     create_census: bool = True,
@@ -104,13 +106,17 @@ def import_extract(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     name = display_name or path.name
-    leavers_name = (leavers_display_name or leavers.name) if leavers else None
-    source = f"{name} + {leavers_name}" if leavers_name else name
+    leaver_paths = [leavers] if isinstance(leavers, Path) else list(leavers or [])
+    names = (
+        [leavers_display_name] if isinstance(leavers_display_name, str) else list(leavers_display_name or [])
+    )
+    leaver_names = [names[i] if i < len(names) else p.name for i, p in enumerate(leaver_paths)]
+    source = " + ".join([name, *leaver_names])
     try:
         raw = read_report(path, name)
-        raw_leavers = read_report(leavers, leavers_name) if leavers else None
+        raw_leavers = [read_report(p, n) for p, n in zip(leaver_paths, leaver_names, strict=True)]
         timings["parse"] = time.perf_counter() - t0
-        census, census_from = resolve_census_date(census_date, raw, raw_leavers)
+        census, census_from = resolve_census_date(census_date, raw)
         if not create_census and census not in store.census_dates():
             _no_such_census(census, store, name)
         t1 = time.perf_counter()
@@ -127,8 +133,8 @@ def import_extract(
     except UserInputError as e:
         store.log_rejected_import(source, None, e.total, {"problems": [p.to_dict() for p in e.problems[:50]]})
         raise
-    if valid_leavers is not None:
-        valid = _with_leavers_report(valid, valid_leavers)
+    for report in valid_leavers:
+        valid = _with_leavers_report(valid, report)
     if organisation is not None and not confirm_changes:
         _confirm_big_changes(store, census, organisation, valid, est is not None, source)
     t2 = time.perf_counter()
@@ -138,7 +144,9 @@ def import_extract(
         replaced = replaced and organisation in set(
             store.staff(census)["organisation_code"].unique().to_list()
         )
-    digest = file_sha256(path) if leavers is None else file_sha256(path) + ":" + file_sha256(leavers)
+    digest = file_sha256(path)
+    for p in leaver_paths:  # one digest for the set of files, in the column's 64 characters
+        digest = hashlib.sha256((digest + file_sha256(p)).encode()).hexdigest()
     load = CensusLoad(
         census_date=census,
         staff=valid.staff,
@@ -146,7 +154,7 @@ def import_extract(
         establishment=est.frame if est else None,
         organisations=valid.organisations.select("code", "name", "region_code", "known"),
         source_file=source,
-        file_sha256=digest[:64],
+        file_sha256=digest,
         establishment_file=(establishment_display_name or establishment.name) if establishment else None,
         has_leaver_data=valid.has_leaver_data,
         data_quality={
@@ -225,34 +233,45 @@ def _no_such_census(census: date, store: Any, name: str) -> None:
 
 
 def _validate_both(
-    raw: Any, raw_leavers: Any | None, census: date, organisation: str | None, options: EsrOptions
-) -> tuple[Any, Any | None]:
-    """Validate the report and its leavers report; every problem of both files is raised together."""
+    raw: Any, raw_leavers: Sequence[Any], census: date, organisation: str | None, options: EsrOptions
+) -> tuple[Any, list[Any]]:
+    """Validate the report and its leavers reports; every problem of every file is raised together."""
     errors: list[UserInputError] = []
-    valid = valid_leavers = None
+    valid = None
+    reports = []
     try:
         valid = validate_extract(raw, census, organisation=organisation, options=options)
     except UserInputError as e:
         errors.append(e)
-    if raw_leavers is not None:
+    for rl in raw_leavers:
         try:
-            valid_leavers = validate_extract(
-                raw_leavers, census, organisation=organisation, options=options, mode="leavers"
+            reports.append(
+                validate_extract(rl, census, organisation=organisation, options=options, mode="leavers")
             )
         except UserInputError as e:
             errors.append(e)
     if errors:
         raise UserInputError([p for e in errors for p in e.problems], sum(e.total for e in errors))
-    return valid, valid_leavers
+    return valid, reports
 
 
 def _with_leavers_report(valid: Any, report: Any) -> Any:
     """The staff-in-post report's rows with the leavers report's leavers (an assignment in both: once)."""
     extra = report.leavers.filter(~pl.col("assignment_key").is_in(valid.leavers["assignment_key"].implode()))
     orgs = pl.concat([valid.organisations, report.organisations]).unique("code", keep="first")
-    kept = [f for f in report.findings if f["check"] in _LEAVERS_REPORT_CHECKS]
+    kept = [dict(f) for f in report.findings if f["check"] in _LEAVERS_REPORT_CHECKS]
     for f in kept:
         f["check"] = "leavers_report_" + f["check"]
+    # Several leavers reports (a monthly history): one finding of each kind, their counts added up.
+    for f in kept:
+        same = next((g for g in valid.findings if g["check"] == f["check"]), None)
+        if same is not None:
+            same["count"] += f["count"]
+            what = "healthcare scientists" if "healthcare" in f["check"] else "other staff groups"
+            same["detail"] = f"{same['count']:,} rows of {what} in the leavers reports"
+            same["examples"] = []
+            f["check"] = ""
+    kept = [f for f in kept if f["check"]]
     summary = next(f for f in valid.findings if f["check"] == "summary")
     summary["detail"] += f"; {extra.height:,} leaver rows from the leavers report"
     return replace(

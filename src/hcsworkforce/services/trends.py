@@ -7,10 +7,11 @@ rate from the absence extracts loaded against censuses. Rules and JSON shapes: d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -1052,6 +1053,25 @@ class HistoryEntry:
     extract: Path
     establishment: Path | None
     absence: Path | None
+    # ESR layout: the leavers reports of the 12 months to this census (one a month in a synthetic history).
+    leavers: tuple[Path, ...] = ()
+
+
+def _with_leavers_reports(
+    entries: list[HistoryEntry], listed: list[dict[str, Any]], base: Path
+) -> list[HistoryEntry]:
+    """Give each census the leavers reports of the 12 months to it, so its 12-month leaver figures see them."""
+    monthly = [
+        (date.fromisoformat(str(c["census_date"])), base / c["leavers"]) for c in listed if c.get("leavers")
+    ]
+    if not monthly:
+        return entries
+    out = []
+    for e in entries:
+        start = _months_back(e.census_date, 11) - timedelta(days=1)  # the same month-end a year before
+        reports = tuple(p for d, p in monthly if start < d <= e.census_date)
+        out.append(dataclasses.replace(e, leavers=reports))
+    return out
 
 
 def read_manifest(path: Path) -> tuple[list[HistoryEntry], list[dict[str, Any]]]:
@@ -1095,6 +1115,7 @@ def read_manifest(path: Path) -> tuple[list[HistoryEntry], list[dict[str, Any]]]
         raise UserInputError(problems)
     if not entries:
         raise UserInputError(Problem("the manifest lists no censuses", file=str(path)))
+    entries = _with_leavers_reports(entries, data.get("censuses") or [], base)
     return entries, list(data.get("shifts") or [])
 
 
@@ -1113,7 +1134,9 @@ def import_history(
         store.migrate()
     results = []
     for e in entries:
-        res = import_extract(e.extract, store, census_date=e.census_date, establishment=e.establishment)
+        res = import_extract(
+            e.extract, store, census_date=e.census_date, establishment=e.establishment, leavers=e.leavers
+        )
         absent = import_absences(e.absence, store, census_date=e.census_date) if e.absence else None
         results.append(res)
         if progress is not None:
