@@ -34,9 +34,10 @@ def test_esr_reports_load_as_the_answer_key_and_the_csv_count_say(esr_files: Mad
         assert loaded.get(org, (0, 0.0))[0] == key["hcs_headcount"] == by_csv[org]["hcs_headcount"], org
         assert loaded.get(org, (0, 0.0))[1] == pytest.approx(key["hcs_fte"], abs=1e-6), org
         assert leaver_counts.get(org, 0) == key["hcs_leavers"] == by_csv[org]["hcs_leavers"], org
-    assert store.bank().height == truth["england"]["hcs_bank_assignments"] + truth["england"][
-        "hcs_honorary_assignments"
-    ]
+    assert (
+        store.bank().height
+        == truth["england"]["hcs_bank_assignments"] + truth["england"]["hcs_honorary_assignments"]
+    )
     findings = {f["check"]: f for f in result.findings}
     assert findings["other_staff_groups"]["count"] == truth["england"]["other_staff_rows"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -24,26 +27,52 @@ CENSUS = date(2025, 3, 31)
 PASSWORDS = {"nat": "national-pass-1", "reg": "region-pass-12", "org": "organisation-pass"}
 
 
+def own_rows(report: Path, org: str, out: Path, keep: int | None = None) -> Path:
+    """A trust's own rows of the national ESR report (its title lines and header kept), as the trust's own
+    ESR would write them: the rows whose Organisation hierarchy names its ODS code."""
+    lines = report.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("Employee Number"))
+    col = lines[at].split(",").index("Organisation")
+    mine = [ln for ln in lines[at + 1 :] if f" {org} " in f" {next(csv.reader([ln]))[col]} "]
+    out.write_text("\n".join([*lines[: at + 1], *mine[:keep]]) + "\n", encoding="utf-8")
+    return out
+
+
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from hcsworkforce.synth.workforce import synthesise, write
+    """A national set of synthetic ESR reports in the layout ESR writes (docs/esr-extracts.md): staff in post
+    of every staff group, the leavers report, the establishment; and a bad copy with two located mistakes."""
+    from hcsworkforce.synth.esr import esr_reports, write_reports
+    from hcsworkforce.synth.workforce import synthesise
 
     folder = tmp_path_factory.mktemp("demo")
-    result = synthesise(staff=3000, seed=7, census_date=CENSUS, orgs=20)
-    write(result, folder / "extract.csv", folder / "establishment.csv")
-    bad = (folder / "extract.csv").read_text().splitlines()
-    # Row 3 as a spreadsheet shows it: an impossible band; row 4: a negative FTE.
-    header = bad[0].split(",")
-    r3 = bad[2].split(",")
-    r3[header.index("Pay Band")] = "Band 10"
-    r4 = bad[3].split(",")
-    r4[header.index("Contracted WTE")] = "-1"
-    bad[2], bad[3] = ",".join(r3), ",".join(r4)
-    (folder / "bad.csv").write_text("\n".join(bad[:50]) + "\n")
+    hcs = synthesise(staff=3000, seed=7, census_date=CENSUS, orgs=20)
+    reports = esr_reports(report_date=CENSUS, seed=7, other_staff_ratio=2, hcs=hcs)
+    write_reports(reports, "esr", folder / "extract.csv", folder / "leavers.csv")
+    hcs.establishment.write_csv(folder / "establishment.csv")
+    lines = (folder / "extract.csv").read_text().splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("Employee Number"))
+    header = lines[at].split(",")
+    hcs_rows = [i for i in range(at + 1, len(lines)) if ",Healthcare Scientists," in lines[i]][:2]
+    # Two rows of healthcare scientists, as a spreadsheet numbers them: an impossible band, a negative FTE.
+    bad_rows = {}
+    for i, (column, value) in zip(hcs_rows, (("Pay Band", "Band 10"), ("FTE", "-1")), strict=True):
+        cells = next(csv.reader([lines[i]]))
+        cells[header.index(column)] = value
+        if column == "FTE":
+            cells[header.index("Contracted Wte")] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="").writerow(cells)
+        lines[i] = buf.getvalue()
+        bad_rows[column] = i + 1
+    (folder / "bad.csv").write_text("\n".join(lines[: max(hcs_rows) + 40]) + "\n")
+    (folder / "bad_rows.json").write_text(json.dumps(bad_rows))
     return {
         "extract": folder / "extract.csv",
+        "leavers": folder / "leavers.csv",
         "establishment": folder / "establishment.csv",
         "bad": folder / "bad.csv",
+        "bad_rows": folder / "bad_rows.json",
     }
 
 
@@ -70,8 +99,12 @@ def loaded_dir(tmp_path_factory: pytest.TempPathFactory, demo_files: dict[str, P
     settings = make_settings(folder)
     store = open_store(settings.resolved_database_url(), migrate=True)
     import_extract(
-        demo_files["extract"], store, census_date=CENSUS, establishment=demo_files["establishment"]
+        demo_files["extract"],
+        store,
+        leavers=demo_files["leavers"],
+        establishment=demo_files["establishment"],
     )
+    assert store.census_dates() == [CENSUS], "the reports are dated by their own title line"
     orgs = store.staff()["organisation_code"].value_counts().sort("count", descending=True)
     org = orgs["organisation_code"][0]
     region = store.staff().filter(organisation_code=org)["region_code"][0]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
-from tests.web.conftest import CENSUS, PASSWORDS, csrf_from, sign_in
+from tests.web.conftest import CENSUS, PASSWORDS, csrf_from, own_rows, sign_in
 
 
 def test_healthz_and_openapi(client: Any) -> None:
@@ -110,27 +111,29 @@ def test_upload_bad_then_good(client: Any, demo_files: dict[str, Path]) -> None:
         r = client.post(
             "/api/v1/uploads",
             files={"extract": ("bad.csv", fh, "text/csv")},
-            data={"census_date": "2025-06-30"},
             headers={"x-csrf-token": token},
         )
     assert r.status_code == 202, r.text
     job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["status"] == "failed"
     problems = job["result"]["problems"]
-    assert {(p["row"], p["column"]) for p in problems} >= {(3, "Pay Band"), (4, "Contracted WTE")}
+    rows = json.loads(demo_files["bad_rows"].read_text())
+    assert {(p["row"], p["column"]) for p in problems} >= {
+        (rows["Pay Band"], "Pay Band"),
+        (rows["FTE"], "FTE"),
+    }
     assert client.get("/api/v1/censuses").json()["census_dates"] == [CENSUS.isoformat()], "nothing was loaded"
     assert "Band 10" in client.get(f"/jobs/{job['id']}").text
-    with open(demo_files["extract"], "rb") as fh:
+    with open(demo_files["extract"], "rb") as fh, open(demo_files["leavers"], "rb") as lv:
         r = client.post(
             "/api/v1/uploads",
-            files={"extract": ("extract.csv", fh, "text/csv")},
-            data={"census_date": "2025-06-30"},
+            files={"extract": ("extract.csv", fh, "text/csv"), "leavers": ("leavers.csv", lv, "text/csv")},
+            data={"census_date": "2025-03-31"},
             headers={"x-csrf-token": token},
         )
     job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["status"] == "done" and job["result_hash"]
-    assert job["result"]["census_date"] == "2025-06-30"
-    assert client.get("/api/v1/headline").json()["census_date"] == "2025-06-30"
+    assert job["result"]["census_date"] == "2025-03-31" and job["result"]["replaced"]
     assert client.get("/api/v1/headline").json()["totals"]["headcount"] == before
     assert not list((Path(client.app.state.ctx.settings.data_dir) / "uploads").iterdir()), (
         "uploads are not kept"
@@ -144,7 +147,7 @@ def test_upload_form_without_javascript(client: Any, demo_files: dict[str, Path]
         r = client.post(
             "/upload",
             files={"extract": ("bad.csv", fh, "text/csv")},
-            data={"csrf_token": token, "census_date": "30/06/2025"},
+            data={"csrf_token": token},
         )
     assert r.status_code == 200 and "Nothing was loaded" in r.text and "Band 10" in r.text
 
@@ -162,6 +165,7 @@ def test_a_trust_loads_its_own_rows_only(client: Any, demo_files: dict[str, Path
         .sort("count", descending=True)["organisation_code"][0]
     )
     others_before = store.staff(census).filter(pl.col("organisation_code") != org).sort("assignment_key")
+    own_before = store.staff(census).filter(pl.col("organisation_code") == org).height
 
     token = sign_in(client, "reg")
     with open(demo_files["extract"], "rb") as fh:
@@ -183,10 +187,7 @@ def test_a_trust_loads_its_own_rows_only(client: Any, demo_files: dict[str, Path
     job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["status"] == "failed"
     assert all("another organisation" in p["message"] for p in job["result"]["problems"])
-    own = pl.read_csv(demo_files["extract"], infer_schema=False).filter(pl.col("Organisation") == org)
-    mine = tmp_path / "mine.csv"
-    written = own.head(own.height - 5)  # five rows fewer than before
-    written.write_csv(mine)
+    mine = own_rows(demo_files["extract"], org, tmp_path / "mine.csv")
     with open(mine, "rb") as fh:
         r = client.post(
             "/api/v1/uploads",
@@ -199,8 +200,7 @@ def test_a_trust_loads_its_own_rows_only(client: Any, demo_files: dict[str, Path
     assert job["status"] == "done", job
     after = store.staff(census)
     assert after.filter(pl.col("organisation_code") != org).sort("assignment_key").equals(others_before)
-    in_post = written.filter(pl.col("Termination Date").is_null()).height
-    assert after.filter(pl.col("organisation_code") == org).height == in_post
+    assert after.filter(pl.col("organisation_code") == org).height == own_before
 
 
 def test_audit_log_records_sign_ins_downloads_and_imports(client: Any, demo_files: dict[str, Path]) -> None:

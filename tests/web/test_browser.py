@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORDS
+from tests.web.conftest import PASSWORDS, own_rows
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -169,7 +169,6 @@ def test_planner_journey(server: str, page: Any, demo_files: dict[str, Path]) ->
     check_axe(page, "upload")
     shot(page, "03-upload")
     page.set_input_files("#extract", str(demo_files["bad"]))
-    page.fill("#census_date", "2025-06-30")
     page.click("button:has-text('Check and load')")
     page.wait_for_selector("#problems", timeout=30_000)
     table = page.locator("#problems").inner_text()
@@ -180,8 +179,9 @@ def test_planner_journey(server: str, page: Any, demo_files: dict[str, Path]) ->
     # A good one: the page polls (htmx) until the job is done.
     page.goto(f"{base}/upload")
     page.set_input_files("#extract", str(demo_files["extract"]))
+    page.set_input_files("#leavers", str(demo_files["leavers"]))
     page.set_input_files("#establishment", str(demo_files["establishment"]))
-    page.fill("#census_date", "2025-06-30")
+    page.fill("#census_date", "31/03/2025")
     page.click("button:has-text('Check and load')")
     page.wait_for_selector("text=rows loaded", timeout=60_000)
     shot(page, "05-upload-done")
@@ -311,8 +311,6 @@ def test_trust_adds_its_rows_to_the_census_everyone_sees(
 ) -> None:
     """A trust user is shown which census their rows go into before they load, can choose only censuses
     that exist, and their upload never creates a census other users would see as 'the latest'."""
-    import polars as pl
-
     base = server
     org = (loaded_dir / "scope.txt").read_text().split(",")[0]
     sign_in(page, base, "org")
@@ -323,9 +321,7 @@ def test_trust_adds_its_rows_to_the_census_everyone_sees(
     check_axe(page, "upload-trust")
     shot(page, "30-upload-trust")
 
-    own = pl.read_csv(demo_files["extract"], infer_schema=False).filter(pl.col("Organisation") == org)
-    mine = tmp_path / "our_staff_in_post.csv"
-    own.write_csv(mine)
+    mine = own_rows(demo_files["extract"], org, tmp_path / "our_staff_in_post.csv")
     page.set_input_files("#extract", str(mine))
     page.check("#confirm")  # this file carries no establishment: dropping the trust's is confirmed
     page.click("button:has-text('Check and load')")

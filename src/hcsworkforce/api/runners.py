@@ -24,9 +24,11 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
     trust = scope.kind == "organisation"
     try:
         census = date.fromisoformat(params["census_date"]) if params.get("census_date") else None
-        if trust and census is None and store.is_initialised() and store.census_dates():
-            # A trust adds its rows to the census others see, the latest unless it chose another.
-            census = store.census_dates()[-1]
+        # A trust adds its rows to a census others see: the one it chose, else its report's own date, else
+        # the latest.
+        latest = (
+            store.census_dates()[-1] if trust and store.is_initialised() and store.census_dates() else None
+        )
         result = import_extract(
             path,
             store,
@@ -40,6 +42,7 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
             # An organisation user replaces only their own organisation's rows of a census that exists.
             organisation=scope.code if trust else None,
             create_census=not trust,
+            default_census=latest,
             confirm_changes=bool(params.get("confirm")) or not trust,
         )
     finally:

@@ -129,8 +129,11 @@ def combine_pairs(
                 for b in bands[i + 1 :]
             )
             _clash(f, clash, parts, headers, canon, both, add_rows)
-            # The value that reads as a band wins; where none does, the first given is checked (and refused).
-            f = f.with_columns(pl.coalesce(*bands, *parts).alias(canon)).drop(*parts, *bands)
+            # The first header (Pay Band) is used as written, and checked; where it is blank, a later one
+            # (Grade) fills it if it reads as a band; a grade that is no band (a local pay code) is ignored.
+            f = f.with_columns(pl.coalesce(parts[0], *bands[1:], *parts[1:]).alias(canon)).drop(
+                *parts, *bands
+            )
         elif canon == "fte":
             nums = [f"{p}_num" for p in parts]
             f = f.with_columns(

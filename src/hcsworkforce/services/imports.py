@@ -47,7 +47,7 @@ class ImportResult:
 _LEAVERS_REPORT_CHECKS = ("healthcare_scientists_found", "other_staff_groups")
 
 
-def resolve_census_date(given: date | None, raw: Any) -> tuple[date, str]:
+def resolve_census_date(given: date | None, raw: Any, default: date | None = None) -> tuple[date, str]:
     """The census date and where it came from: the user, else the file; never today (docs/esr-extracts.md)."""
     found, where, problems = census_date_in(raw)
     if problems:
@@ -66,6 +66,8 @@ def resolve_census_date(given: date | None, raw: Any) -> tuple[date, str]:
         return given, "given"
     if found is not None:
         return found, str(where)
+    if default is not None:
+        return default, "the latest census"
     raise UserInputError(
         Problem(
             "the census date is not in the file (no census or report date column, no 'Report Date' title line)",
@@ -90,6 +92,7 @@ def import_extract(
     options: EsrOptions | None = None,
     create_census: bool = True,
     confirm_changes: bool = True,
+    default_census: date | None = None,
 ) -> ImportResult:
     """Validate a staff-in-post report (its leavers report, establishment) completely, then load one census.
 
@@ -102,6 +105,8 @@ def import_extract(
     the census must already exist (a trust user may add to a census, not create one that others see). With
     confirm_changes False, an organisation's re-upload that would more than halve its staff in post or drop
     its establishment is refused with what would change (ChangeNeedsConfirmation), until confirmed.
+    `default_census` is the date used where neither the user nor the file gives one (a trust's upload: the
+    latest census).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -116,7 +121,7 @@ def import_extract(
         raw = read_report(path, name)
         raw_leavers = [read_report(p, n) for p, n in zip(leaver_paths, leaver_names, strict=True)]
         timings["parse"] = time.perf_counter() - t0
-        census, census_from = resolve_census_date(census_date, raw)
+        census, census_from = resolve_census_date(census_date, raw, default_census)
         if not create_census and census not in store.census_dates():
             _no_such_census(census, store, name)
         t1 = time.perf_counter()
