@@ -355,18 +355,70 @@ def hcs_rule(columns: Sequence[str], rules: Sequence[LocalRule]) -> pl.Expr:
     return out
 
 
-def select_hcs(f: pl.DataFrame, rules: Sequence[LocalRule]) -> Selection:
-    f = f.with_columns(hcs_rule(f.columns, rules).alias("hcs_rule"))
+def _stripped(parts: list[str]) -> pl.Expr:
+    """The first non-blank of a canonical column's headers (`canon#i`), trimmed."""
+    cleaned = [pl.col(p).str.strip_chars() for p in parts]
+    return pl.coalesce(*(pl.when(c == "").then(None).otherwise(c) for c in cleaned))
+
+
+# Columns kept of the rows that are not loaded: enough to count them and to screen them for healthcare
+# scientists coded elsewhere (analytics.discovery), never stored as rows.
+OTHERS_COLUMNS = (
+    "staff_id",
+    "organisation_code",
+    "staff_group",
+    "occupation_code",
+    "job_role",
+    "area_of_work",
+    "position_title",
+    "afc_band",
+    "assignment_category",
+    "assignment_status",
+)
+
+
+def select_rows(f: pl.DataFrame, cols: dict[str, list[str]], rules: Sequence[LocalRule]) -> Selection:
+    """Decide every row of a report before any other work, so that only the healthcare scientists go through
+    the row checks: a whole-NHS report is 25 other staff for each of them.
+
+    `f` holds the report's columns as `canon#i`. The rule is worked out once per distinct combination of the
+    fields it reads (a few hundred in a national file), then joined back to the rows.
+    """
+    rule_cols: list[str] = [c for c in ("staff_group", "occupation_code") if c in cols]
+    rule_cols += [r.field for r in rules if r.field in cols and r.field not in rule_cols]
+    small = f.select(
+        ROW_COL, *(_stripped([f"{c}#{i}" for i in range(len(cols[c]))]).alias(c) for c in rule_cols)
+    )
+    if rule_cols:
+        combos = small.select(rule_cols).unique()
+        combos = combos.with_columns(hcs_rule(rule_cols, rules).alias("hcs_rule"))
+        decided = small.join(combos, on=rule_cols, how="left", nulls_equal=True)
+    else:
+        decided = small.with_columns(hcs_rule([], rules).alias("hcs_rule"))
+    data_cols = [c for c in f.columns if c != ROW_COL]
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in data_cols)
+    undecided = pl.all_horizontal(pl.col(c).is_null() for c in rule_cols) if rule_cols else pl.lit(True)
+    # Wholly blank rows (trailing spreadsheet rows) are neither loaded nor counted.
+    maybe_blank = decided.filter(undecided).select(ROW_COL)
+    blank_rows = f.join(maybe_blank, on=ROW_COL).filter(blank).select(ROW_COL)
+    decided = decided.join(blank_rows, on=ROW_COL, how="anti")
     inside = pl.col("hcs_rule").str.starts_with("in:")
-    counts = dict(f.group_by("hcs_rule").len().iter_rows())
-    others = f.filter(~inside)
+    counts = dict(decided.group_by("hcs_rule").len().iter_rows())
+    hcs_rows = decided.filter(inside).select(ROW_COL)
+    other_rows = decided.filter(~inside)
+    keep = [c for c in OTHERS_COLUMNS if c in cols]
+    others = (
+        f.join(other_rows.select(ROW_COL), on=ROW_COL)
+        .select(ROW_COL, *(_stripped([f"{c}#{i}" for i in range(len(cols[c]))]).alias(c) for c in keep))
+        .sort(ROW_COL)
+    )
     if "staff_group" in others.columns:
         groups = others.group_by(pl.col("staff_group").fill_null("(no staff group)")).len()
         other_groups = dict(groups.iter_rows())
     else:
         other_groups = {"(no staff group)": others.height} if others.height else {}
     return Selection(
-        hcs=f.filter(inside),
+        hcs=f.join(hcs_rows, on=ROW_COL).sort(ROW_COL),
         others=others,
         rule_counts={str(k): int(v) for k, v in counts.items()},
         other_groups={str(k): int(v) for k, v in sorted(other_groups.items(), key=lambda kv: -kv[1])},

@@ -426,23 +426,13 @@ def _missing_columns(raw: RawTable, cols: dict[str, list[str]], mode: str, probl
 
 
 def _canonical_frame(
-    raw: RawTable, cols: dict[str, list[str]], problems: Problems, labels: dict[str, str]
+    f: pl.DataFrame, cols: dict[str, list[str]], problems: Problems, labels: dict[str, str]
 ) -> pl.DataFrame:
-    """Trimmed text under canonical names, wholly blank rows dropped, header pairs made one by their rule."""
-    f = raw.frame.select(
-        ROW_COL, *(pl.col(h).alias(f"{c}#{i}") for c, hs in cols.items() for i, h in enumerate(hs))
-    )
+    """Trimmed text under canonical names, header pairs made one by their rule (`f` has `canon#i` columns)."""
     data_cols = [c for c in f.columns if c != ROW_COL]
     f = f.with_columns(pl.col(c).str.strip_chars() for c in data_cols)
     f = f.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in data_cols)
-    f = f.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in data_cols))
-    if f.height == 0:
-        raise UserInputError(
-            Problem(
-                "the file has a header but no data rows", file=raw.file, expected="one row per assignment"
-            )
-        )
-    return esr.combine_pairs(f, cols, labels, raw.file, problems.add_rows)
+    return esr.combine_pairs(f, cols, labels, problems.file, problems.add_rows)
 
 
 def validate_extract(
@@ -464,24 +454,32 @@ def validate_extract(
     cols = map_columns_multi(raw, EXTRACT_ALIASES)
     _missing_columns(raw, cols, mode, problems)
     problems.raise_if_any()
-    labels: dict[str, str] = {}
-    f = _canonical_frame(raw, cols, problems, labels)
+    labels: dict[str, str] = {c: hs[0] for c, hs in cols.items()}
     label = labels.get  # the user's header name for messages
-    trusts = options.trusts if options.trusts is not None else reference.trusts()
-    f = esr.resolve_organisations(f, options.vpd_map, organisation, trusts)
-    chosen = esr.select_hcs(f, options.rules)
+    parts = raw.frame.select(
+        ROW_COL, *(pl.col(h).alias(f"{c}#{i}") for c, hs in cols.items() for i, h in enumerate(hs))
+    )
+    chosen = esr.select_rows(parts, cols, options.rules)
+    if sum(chosen.rule_counts.values()) == 0 and mode == "report":
+        raise UserInputError(
+            Problem(
+                "the file has a header but no data rows", file=raw.file, expected="one row per assignment"
+            )
+        )
     if chosen.hcs.height == 0 and mode == "report":
         groups = ", ".join(f"{g} {n:,}" for g, n in list(chosen.other_groups.items())[:6])
         raise UserInputError(
             Problem(
-                f"no healthcare scientists in the file ({f.height:,} rows: {groups})",
+                f"no healthcare scientists in the file ({chosen.others.height:,} rows: {groups})",
                 file=raw.file,
                 column=label("staff_group") or label("occupation_code"),
                 expected="rows of staff group 'Healthcare Scientists', U-matrix occupation codes, or a local "
                 "rule file (--hcs-rules) that puts your rows in",
             )
         )
-    f = chosen.hcs
+    trusts = options.trusts if options.trusts is not None else reference.trusts()
+    f = _canonical_frame(chosen.hcs, cols, problems, labels)
+    f = esr.resolve_organisations(f, options.vpd_map, organisation, trusts)
     _check_required(f, problems, label)
     _check_unresolved_organisations(f, problems, label)
     f = _check_organisation_codes(f, problems, label, organisation)
