@@ -189,6 +189,8 @@ def _describe(field: str, value: str, t: EvidenceTerm) -> str:
     if t.kind == "occupation_prefix":
         return f"{label} '{value}' is in the {t.term} matrix (healthcare science)"
     spec = reference.specialisms()[t.specialism_id].name if t.specialism_id else None
+    if t.kind == "role" and field == "area_of_work" and not spec:
+        return f"{label} '{value}' names healthcare science"
     said = "" if normalise_text(value) == t.term else f" ('{t.term}')"
     if t.kind == "specialism":
         if field == "area_of_work":
@@ -201,7 +203,8 @@ def _describe(field: str, value: str, t: EvidenceTerm) -> str:
         return f"{label} '{value}' names the {spec} specialism{said}"
     level = reference.career_levels()[t.career_level].name if t.career_level else None
     extra = ", ".join(x for x in (level, f"{t.theme}" if t.theme else None) if x)
-    return f"{label} '{value}' names a healthcare science role{said}{f' ({extra})' if extra else ''}"
+    verb = "names" if t.strength == "strong" else "could name"
+    return f"{label} '{value}' {verb} a healthcare science role{said}{f' ({extra})' if extra else ''}"
 
 
 _MATCH_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -212,6 +215,7 @@ _MATCH_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "pieces": pl.List(pl.String),
     "specialisms": pl.List(pl.String),
     "levels": pl.List(pl.String),
+    "terms": pl.List(pl.String),
 }
 
 
@@ -237,6 +241,7 @@ def _field_matches(values: Iterable[str], field: str, terms: EvidenceTerms) -> p
                 "pieces": [_describe(field, value, t) for t in found],
                 "specialisms": [t.specialism_id for t in found if t.specialism_id],
                 "levels": [t.career_level for t in found if t.career_level],
+                "terms": [t.term for t in found],
             }
         )
     return pl.DataFrame(rows, schema=_MATCH_SCHEMA)
@@ -262,8 +267,9 @@ def likely_hcs(frame: pl.DataFrame, terms: EvidenceTerms | None = None) -> pl.Da
     3. every role, specialism, theme or occupation-code term found is a piece of evidence (whole words,
        longest phrase first, each span once);
     4. strength: strong when any piece is strong (a healthcare science role word in the job role or
-       position title, or a U-matrix occupation code) or when pieces come from two or more fields;
-       possible otherwise (a specialism or theme named in one field only, or a generic role word).
+       position title, or a U-matrix occupation code), or when two or more fields give evidence with two or
+       more different terms (area of work 'Pathology' and title 'Haematology Support Worker'); possible
+       otherwise (one field, or one term repeated: area 'Audiology' and title 'Audiology Support Worker').
     """
     terms = terms or shipped_terms()
     check_frame(frame, FRAME_SCHEMA)
@@ -293,6 +299,7 @@ def likely_hcs(frame: pl.DataFrame, terms: EvidenceTerms | None = None) -> pl.Da
         return [e.fill_null(False) for e in each(suffix)]
 
     fields_with_evidence = pl.sum_horizontal(*[e.cast(pl.Int32) for e in flag("any")])
+    distinct_terms = pl.concat_list([e.fill_null([]) for e in each("terms")]).list.n_unique()
     listed = rows.filter(~pl.any_horizontal(*flag("negative")) & (fields_with_evidence > 0))
     levels = pl.concat_list([e.fill_null([]) for e in each("levels")]).list.unique(maintain_order=True)
     out = listed.with_columns(
@@ -306,7 +313,7 @@ def likely_hcs(frame: pl.DataFrame, terms: EvidenceTerms | None = None) -> pl.Da
         .list.unique(maintain_order=True)
         .alias("specialism_ids"),
         pl.when(levels.list.len() == 1).then(levels.list.first()).alias("career_level"),
-        pl.when(pl.any_horizontal(*flag("strong")) | (fields_with_evidence >= 2))
+        pl.when(pl.any_horizontal(*flag("strong")) | ((fields_with_evidence >= 2) & (distinct_terms >= 2)))
         .then(pl.lit("strong"))
         .otherwise(pl.lit("possible"))
         .alias("strength"),
