@@ -168,18 +168,59 @@ def shipped_terms() -> EvidenceTerms:
     return load_terms()
 
 
-def find_terms(text: str, terms: Sequence[EvidenceTerm]) -> tuple[list[EvidenceTerm], str]:
-    """The terms found in `text` as whole phrases, longest first, each span used once; and what is left.
+class TermIndex:
+    """Whole-phrase look-up of a set of terms: each run of words of a text is looked up, so the cost is in
+    the length of the text, not the number of terms."""
 
-    `terms` must be longest first (EvidenceTerms.of). The text left has each found span replaced by '|'."""
-    padded = f" {normalise_text(text)} "
-    found: list[EvidenceTerm] = []
-    for t in terms:
-        needle = f" {t.term} "
-        if needle in padded:
-            found.append(t)
-            padded = padded.replace(needle, " | ")
-    return found, padded.strip()
+    def __init__(self, terms: Iterable[EvidenceTerm]) -> None:
+        self.by_phrase: dict[tuple[str, ...], EvidenceTerm] = {}
+        for t in terms:
+            self.by_phrase.setdefault(tuple(t.term.split()), t)
+        self.max_words = max((len(k) for k in self.by_phrase), default=0)
+
+    def find(self, text: str) -> tuple[list[EvidenceTerm], str]:
+        """The terms found in `text` as whole phrases, the longest phrase first and each word used once, in
+        the order they appear; and the text left, with each found phrase replaced by '|'."""
+        words = normalise_text(text).split()
+        spans = []
+        for i in range(len(words)):
+            for n in range(min(self.max_words, len(words) - i), 0, -1):
+                t = self.by_phrase.get(tuple(words[i : i + n]))
+                if t is not None:
+                    spans.append((n, i, t))
+        spans.sort(key=lambda x: (-x[0], x[1]))
+        taken = [False] * len(words)
+        chosen = []
+        for n, i, t in spans:
+            if not any(taken[i : i + n]):
+                taken[i : i + n] = [True] * n
+                chosen.append((i, n, t))
+        chosen.sort(key=lambda x: x[0])
+        found: list[EvidenceTerm] = []
+        for _, _, t in chosen:
+            if t not in found:
+                found.append(t)
+        rest: list[str] = []
+        starts = {i: n for i, n, _ in chosen}
+        i = 0
+        while i < len(words):
+            if i in starts:
+                rest.append("|")
+                i += starts[i]
+            else:
+                rest.append(words[i])
+                i += 1
+        return found, " ".join(rest)
+
+
+@cache
+def term_index(terms: EvidenceTerms, kinds: tuple[str, ...], field: str) -> TermIndex:
+    return TermIndex(terms.of(kinds, field))
+
+
+def find_terms(text: str, terms: Sequence[EvidenceTerm]) -> tuple[list[EvidenceTerm], str]:
+    """TermIndex(terms).find(text): the terms found in `text`, and what is left."""
+    return TermIndex(terms).find(text)
 
 
 def _describe(field: str, value: str, t: EvidenceTerm) -> str:
@@ -212,39 +253,59 @@ _MATCH_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "negative": pl.Boolean,
     "any": pl.Boolean,
     "strong": pl.Boolean,
-    "pieces": pl.List(pl.String),
-    "specialisms": pl.List(pl.String),
-    "levels": pl.List(pl.String),
-    "terms": pl.List(pl.String),
+    "evidence": pl.String,  # the pieces in words, '; ' between them
+    "specialisms": pl.String,  # specialism ids, '|' between them
+    "level": pl.String,  # the career level the terms agree on; '?' where they disagree
+    "n_terms": pl.Int32,
+    "first_term": pl.String,
 }
 
 
 def _field_matches(values: Iterable[str], field: str, terms: EvidenceTerms) -> pl.DataFrame:
-    """Evidence per distinct value of one field (a national extract has far fewer titles than rows)."""
-    evidence = terms.of(EVIDENCE_KINDS, field)
-    negatives = terms.of(("negative",), field)
+    """Evidence per distinct value of one field (a national extract has far fewer titles than rows), as
+    scalars and strings so that putting a row together needs no list arithmetic over millions of rows."""
+    evidence = term_index(terms, EVIDENCE_KINDS, field)
+    negatives = term_index(terms, ("negative",), field)
+    prefixes = terms.of(("occupation_prefix",), field)
     rows = []
     for value in values:
         if field == "occupation_code":
             code = value.strip().upper()
-            found = [t for t in evidence if code.startswith(t.term)]
+            found = [t for t in prefixes if code.startswith(t.term)]
             negative = False
         else:
-            found, _ = find_terms(value, evidence)
-            negative = bool(find_terms(value, negatives)[0])
+            found = evidence.find(value)[0]
+            negative = bool(negatives.find(value)[0])
+        levels = {t.career_level for t in found if t.career_level}
         rows.append(
             {
                 "value": value,
                 "negative": negative,
                 "any": bool(found),
                 "strong": any(t.strength == "strong" for t in found),
-                "pieces": [_describe(field, value, t) for t in found],
-                "specialisms": [t.specialism_id for t in found if t.specialism_id],
-                "levels": [t.career_level for t in found if t.career_level],
-                "terms": [t.term for t in found],
+                "evidence": "; ".join(_describe(field, value, t) for t in found) or None,
+                "specialisms": "|".join(dict.fromkeys(t.specialism_id for t in found if t.specialism_id))
+                or None,
+                "level": (levels.pop() if len(levels) == 1 else "?") if levels else None,
+                "n_terms": len(found),
+                "first_term": found[0].term if found else None,
             }
         )
     return pl.DataFrame(rows, schema=_MATCH_SCHEMA)
+
+
+def _agreed(cols: Sequence[pl.Expr]) -> pl.Expr:
+    """The one value the non-null columns agree on, else null ('?' marks a field that disagrees with
+    itself)."""
+    first = pl.coalesce(cols)
+    same = pl.all_horizontal([c.is_null() | (c == first) for c in cols])
+    return pl.when(same & (first != "?")).then(first)
+
+
+def _differ(cols: Sequence[pl.Expr]) -> pl.Expr:
+    """Two of the columns hold different non-null values."""
+    pairs = [a.is_not_null() & b.is_not_null() & (a != b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
+    return pl.any_horizontal(pairs) if pairs else pl.lit(False)
 
 
 def check_frame(frame: pl.DataFrame, needed: Iterable[str]) -> None:
@@ -275,49 +336,48 @@ def likely_hcs(frame: pl.DataFrame, terms: EvidenceTerms | None = None) -> pl.Da
     check_frame(frame, FRAME_SCHEMA)
     excluded = {t.term for t in terms.terms if t.kind == "exclude_staff_group"}
     fields = (*TEXT_FIELDS, "occupation_code")
-    rows = frame.filter(~pl.col("is_hcs").fill_null(False)).with_columns(
-        pl.col("staff_group")
-        .map_elements(normalise_text, return_dtype=pl.String)
-        .is_in(list(excluded))
-        .fill_null(False)
-        .alias("_excluded")
-    )
-    rows = rows.filter(~pl.col("_excluded"))
-    for field in fields:
-        values = rows[field].drop_nulls().unique().to_list()
-        matches = _field_matches(values, field, terms).rename(
-            {c: f"_{field}_{c}" for c in _MATCH_SCHEMA if c != "value"}
+    rows = frame.filter(~pl.col("is_hcs").fill_null(False))
+    rows = rows.filter(~_normalised(rows, "staff_group").is_in(list(excluded)).fill_null(False))
+    matches = {f: _field_matches(rows[f].drop_nulls().unique().to_list(), f, terms) for f in fields}
+    # Screen on two flags per field first; the evidence itself is joined only onto the rows that are listed.
+    for f, m in matches.items():
+        flags = m.select(
+            "value", pl.col("negative").alias(f"_{f}_negative"), pl.col("any").alias(f"_{f}_any")
         )
-        rows = rows.join(matches, left_on=field, right_on="value", how="left", coalesce=True)
-        if "value" in rows.columns:
-            rows = rows.drop("value")
+        rows = rows.join(flags, left_on=f, right_on="value", how="left", coalesce=True)
+
+    def flag(suffix: str) -> list[pl.Expr]:
+        return [pl.col(f"_{f}_{suffix}").fill_null(False) for f in fields]
 
     def each(suffix: str) -> list[pl.Expr]:
         return [pl.col(f"_{f}_{suffix}") for f in fields]
 
-    def flag(suffix: str) -> list[pl.Expr]:
-        return [e.fill_null(False) for e in each(suffix)]
-
+    listed = rows.filter(~pl.any_horizontal(*flag("negative")) & pl.any_horizontal(*flag("any")))
+    for f, m in matches.items():
+        detail = m.drop("negative", "any")
+        detail = detail.rename({c: f"_{f}_{c}" for c in detail.columns if c != "value"})
+        listed = listed.join(detail, left_on=f, right_on="value", how="left", coalesce=True)
     fields_with_evidence = pl.sum_horizontal(*[e.cast(pl.Int32) for e in flag("any")])
-    distinct_terms = pl.concat_list([e.fill_null([]) for e in each("terms")]).list.n_unique()
-    listed = rows.filter(~pl.any_horizontal(*flag("negative")) & (fields_with_evidence > 0))
-    levels = pl.concat_list([e.fill_null([]) for e in each("levels")]).list.unique(maintain_order=True)
+    several_terms = pl.any_horizontal([n.fill_null(0) >= 2 for n in each("n_terms")]) | _differ(
+        each("first_term")
+    )
+    strong = pl.any_horizontal(*flag("strong")) | ((fields_with_evidence >= 2) & several_terms)
+    specialisms = pl.concat_str(each("specialisms"), separator="|", ignore_nulls=True)
     out = listed.with_columns(
-        pl.concat_list(
-            [
-                pl.when(pl.col(f"_{f}_any").fill_null(False)).then(pl.lit([f])).otherwise(pl.lit([]))
-                for f in fields
-            ]
-        ).alias("matched_fields"),
-        pl.concat_list([e.fill_null([]) for e in each("specialisms")])
-        .list.unique(maintain_order=True)
+        pl.concat_str(
+            [pl.when(a).then(pl.lit(f)) for f, a in zip(fields, flag("any"), strict=True)],
+            separator=",",
+            ignore_nulls=True,
+        )
+        .str.split(",")
+        .alias("matched_fields"),
+        pl.when(specialisms != "")
+        .then(specialisms.str.split("|").list.unique(maintain_order=True))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
         .alias("specialism_ids"),
-        pl.when(levels.list.len() == 1).then(levels.list.first()).alias("career_level"),
-        pl.when(pl.any_horizontal(*flag("strong")) | ((fields_with_evidence >= 2) & (distinct_terms >= 2)))
-        .then(pl.lit("strong"))
-        .otherwise(pl.lit("possible"))
-        .alias("strength"),
-        pl.concat_list([e.fill_null([]) for e in each("pieces")]).list.join("; ").alias("evidence"),
+        _agreed(each("level")).alias("career_level"),
+        pl.when(strong).then(pl.lit("strong")).otherwise(pl.lit("possible")).alias("strength"),
+        pl.concat_str(each("evidence"), separator="; ", ignore_nulls=True).alias("evidence"),
     )
     return out.select(list(LIKELY_SCHEMA)).cast(pl.Schema(LIKELY_SCHEMA)).sort("__row")
 
@@ -327,21 +387,27 @@ def _lead_titles(values: Iterable[str], terms: EvidenceTerms) -> set[str]:
     'Deputy'), no negative, and nothing else that names a specialism or theme (a department's lead,
     'Lead Healthcare Scientist - Audiology', is not the organisation's)."""
     out = set()
-    lead = terms.of(("lead",), "position_title")
-    beside = terms.of(("lead_negative", "negative"), "position_title")
-    department = terms.of(("specialism", "theme", "role"), "position_title")
+    lead = term_index(terms, ("lead",), "position_title")
+    beside = term_index(terms, ("lead_negative", "negative"), "position_title")
+    department = term_index(terms, ("specialism", "theme", "role"), "position_title")
     for v in values:
-        found, rest = find_terms(v, lead)
-        if not found or find_terms(v, beside)[0]:
-            continue
-        if find_terms(rest, department)[0]:
-            continue
-        out.add(v)
+        found, rest = lead.find(v)
+        if found and not beside.find(v)[0] and not department.find(rest)[0]:
+            out.add(v)
     return out
 
 
-def _group_expr() -> pl.Expr:
-    sg = pl.col("staff_group").map_elements(normalise_text, return_dtype=pl.String)
+def _normalised(frame: pl.DataFrame, col: str) -> pl.Expr:
+    """normalise_text of a column, worked out once per distinct value (a national extract repeats them)."""
+    values = frame[col].drop_nulls().unique().to_list()
+    return pl.col(col).replace_strict(
+        {v: normalise_text(v) for v in values}, default=None, return_dtype=pl.String
+    )
+
+
+def _group_expr(frame: pl.DataFrame) -> pl.Expr:
+    """hcs where the importer's rule says so; else nursing or ahp by staff group; else null."""
+    sg = _normalised(frame, "staff_group")
     return (
         pl.when(pl.col("is_hcs").fill_null(False))
         .then(pl.lit("hcs"))
@@ -356,7 +422,7 @@ def _group_expr() -> pl.Expr:
 
 def _organisation_counts(frame: pl.DataFrame, terms: EvidenceTerms) -> pl.DataFrame:
     """One row per organisation: the raw counts and ratios of `leadership`, before any region row."""
-    grouped = frame.with_columns(_group_expr())
+    grouped = frame.with_columns(_group_expr(frame))
     in_post = grouped.filter(~pl.col("category").is_in(list(NOT_IN_POST_CATEGORIES)).fill_null(False))
     people = (
         in_post.filter(pl.col("_group").is_not_null())
@@ -459,7 +525,8 @@ def leadership(
     check_frame(frame, ("person_key", "is_hcs", "career_level", "category"))
     check_frame(organisations, ("code", "region_code"))
     in_groups = frame.filter(
-        _group_expr().is_not_null() & ~pl.col("category").is_in(list(NOT_IN_POST_CATEGORIES)).fill_null(False)
+        _group_expr(frame).is_not_null()
+        & ~pl.col("category").is_in(list(NOT_IN_POST_CATEGORIES)).fill_null(False)
     )
     if in_groups["person_key"].null_count():
         raise ValueError(
