@@ -77,7 +77,6 @@ def test_the_trust_gets_its_list_and_finding(frame: pl.DataFrame) -> None:
             "rows_listed": 10,
             "strong": 7,
             "possible": 3,
-            "people": 10,
             "suppressed": False,
         }
     ]

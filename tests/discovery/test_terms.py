@@ -10,6 +10,8 @@ def test_every_specialism_name_and_alias_is_a_term_or_left_out_with_a_reason() -
     rows = reference.read_table("hcs_evidence_terms")
     terms = {normalise_text(r["term"]): r for r in rows if r["kind"] in (*EVIDENCE_KINDS, "ignored")}
     for s in reference.specialisms().values():
+        if s.status == "not_known":
+            continue  # the importer's "Blood Sciences (specialism not known)" placeholders: no one writes them
         for label in (s.name, *s.aliases):
             row = terms.get(normalise_text(label))
             assert row is not None, f"{s.id}: {label!r} is not in hcs_evidence_terms.csv"

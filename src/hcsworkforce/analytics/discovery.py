@@ -500,6 +500,33 @@ def _sum_or_null(col: str) -> pl.Expr:
     return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum()).alias(col)
 
 
+ORGANISATION_COUNT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "organisation_code": pl.String,
+    **dict.fromkeys(COUNT_COLUMNS, pl.Int64),
+    "has_hcs_lead": pl.Boolean,
+}
+
+
+def organisation_leadership(frame: pl.DataFrame, terms: EvidenceTerms | None = None) -> pl.DataFrame:
+    """One row per organisation of the frame: the raw counts of `leadership` (ORGANISATION_COUNT_SCHEMA).
+
+    This is what an import keeps of other staff groups (counts, never their rows); `leadership_from_
+    organisations` builds the region and England rows and the ratios from it. The rules are `leadership`'s."""
+    terms = terms or shipped_terms()
+    check_frame(frame, ("organisation_code", "staff_group", "position_title", "job_role", "afc_band"))
+    check_frame(frame, ("person_key", "is_hcs", "career_level", "category"))
+    in_groups = frame.filter(
+        _group_expr(frame).is_not_null()
+        & ~pl.col("category").is_in(list(NOT_IN_POST_CATEGORIES)).fill_null(False)
+    )
+    if in_groups["person_key"].null_count():
+        raise ValueError(
+            "person_key is null on rows that count for leadership; the importer must key every person"
+        )
+    counts = _organisation_counts(frame, terms).select(list(ORGANISATION_COUNT_SCHEMA))
+    return counts.cast(pl.Schema(ORGANISATION_COUNT_SCHEMA)).sort("organisation_code")
+
+
 def leadership(
     frame: pl.DataFrame, organisations: pl.DataFrame, terms: EvidenceTerms | None = None
 ) -> pl.DataFrame:
@@ -520,23 +547,20 @@ def leadership(
 
     `organisations` has columns code and region_code; an organisation missing from it has a null region.
     """
-    terms = terms or shipped_terms()
-    check_frame(frame, ("organisation_code", "staff_group", "position_title", "job_role", "afc_band"))
-    check_frame(frame, ("person_key", "is_hcs", "career_level", "category"))
+    return leadership_from_organisations(organisation_leadership(frame, terms), organisations)
+
+
+def leadership_from_organisations(counts: pl.DataFrame, organisations: pl.DataFrame) -> pl.DataFrame:
+    """The leadership frame (LEADERSHIP_COLUMNS) from organisation counts (ORGANISATION_COUNT_SCHEMA, as
+    `organisation_leadership` gives and an import stores): regions and England are their sums."""
+    check_frame(counts, ORGANISATION_COUNT_SCHEMA)
     check_frame(organisations, ("code", "region_code"))
-    in_groups = frame.filter(
-        _group_expr(frame).is_not_null()
-        & ~pl.col("category").is_in(list(NOT_IN_POST_CATEGORIES)).fill_null(False)
-    )
-    if in_groups["person_key"].null_count():
-        raise ValueError(
-            "person_key is null on rows that count for leadership; the importer must key every person"
-        )
     regions = organisations.select(
         pl.col("code").cast(pl.String).alias("organisation_code"), pl.col("region_code").cast(pl.String)
     ).unique("organisation_code", keep="first")
     orgs = (
-        _organisation_counts(frame, terms)
+        counts.select(list(ORGANISATION_COUNT_SCHEMA))
+        .cast(pl.Schema(ORGANISATION_COUNT_SCHEMA))
         .join(regions, on="organisation_code", how="left")
         .with_columns(
             pl.lit("organisation").alias("level"),

@@ -21,15 +21,16 @@ from hcsworkforce.analytics.discovery import (
     RATIO_COLUMNS,
     EvidenceTerms,
     finding_for_likely_hcs,
-    leadership,
+    leadership_from_organisations,
     likely_hcs,
+    organisation_leadership,
     suppress,
 )
 from hcsworkforce.model.scope import NATIONAL, Scope
 
 LEADERSHIP_TITLE = "Leadership: senior posts per organisation and region"
 LIKELY_TITLE = "Likely healthcare scientists coded in other staff groups"
-LIKELY_COUNT_COLUMNS = ("rows_listed", "strong", "possible", "people")
+LIKELY_COUNT_COLUMNS = ("rows_listed", "strong", "possible")
 
 
 def _scoped(frame: pl.DataFrame, organisations: pl.DataFrame, scope: Scope) -> pl.DataFrame:
@@ -107,10 +108,19 @@ def run_leadership(
     query: LeadershipQuery,
     terms: EvidenceTerms | None = None,
 ) -> LeadershipResult:
-    """Leadership figures inside the query's scope: every organisation, region and England for a national
-    scope; the region's organisations and the region for a region scope; the one organisation for an
-    organisation scope (its region's total would only repeat it)."""
-    figures = leadership(_scoped(frame, organisations, query.scope), organisations, terms)
+    """Leadership figures inside the query's scope from an extract's rows (analytics FRAME_SCHEMA)."""
+    counts = organisation_leadership(_scoped(frame, organisations, query.scope), terms)
+    return run_leadership_counts(counts, organisations, query)
+
+
+def run_leadership_counts(
+    counts: pl.DataFrame, organisations: pl.DataFrame, query: LeadershipQuery
+) -> LeadershipResult:
+    """Leadership figures from organisation counts (as an import stores them: store.tables_discovery):
+    every organisation, region and England for a national scope; the region's organisations and the region
+    for a region scope; the one organisation for an organisation scope (its region total would only repeat
+    it)."""
+    figures = leadership_from_organisations(_scoped(counts, organisations, query.scope), organisations)
     if query.scope.kind == "organisation":
         figures = figures.filter(pl.col("level") == "organisation")
     elif query.scope.kind == "region":
@@ -162,19 +172,13 @@ class DiscoveryResult:
         }
 
 
-def _counts(listed: pl.DataFrame, frame: pl.DataFrame, threshold: int) -> list[dict[str, Any]]:
-    keyed = listed.join(
-        frame.select("organisation_code", "__row", "person_key"),
-        on=["organisation_code", "__row"],
-        how="left",
-    )
+def _counts(listed: pl.DataFrame, threshold: int) -> list[dict[str, Any]]:
     counts = (
-        keyed.group_by("organisation_code")
+        listed.group_by("organisation_code")
         .agg(
             pl.len().alias("rows_listed"),
             (pl.col("strength") == "strong").sum().alias("strong"),
             (pl.col("strength") == "possible").sum().alias("possible"),
-            pl.col("person_key").n_unique().alias("people"),
         )
         .sort("organisation_code")
     )
@@ -193,10 +197,17 @@ def run_discovery(
     query: DiscoveryQuery,
     terms: EvidenceTerms | None = None,
 ) -> DiscoveryResult:
-    """Likely healthcare scientists in other staff groups inside the scope (analytics.discovery.likely_hcs)."""
-    scoped = _scoped(frame, organisations, query.scope)
-    listed = likely_hcs(scoped, terms)
-    by_org = _counts(listed, scoped, query.suppress_below)
+    """Likely healthcare scientists in other staff groups inside the scope, from an extract's rows."""
+    return run_discovery_listed(
+        likely_hcs(_scoped(frame, organisations, query.scope), terms), organisations, query
+    )
+
+
+def run_discovery_listed(
+    listed: pl.DataFrame, organisations: pl.DataFrame, query: DiscoveryQuery
+) -> DiscoveryResult:
+    """The same from rows already listed (likely_hcs's frame, as an import stores it)."""
+    listed = _scoped(listed, organisations, query.scope)
     inside = not query.scope.crosses_organisations()
     notes = (
         []
@@ -205,7 +216,7 @@ def run_discovery(
     )
     return DiscoveryResult(
         rows=listed.to_dicts() if inside else [],
-        by_organisation=by_org,
+        by_organisation=_counts(listed, query.suppress_below),
         finding=finding_for_likely_hcs(listed) if inside else None,
         suppress_below=query.suppress_below,
         scope=query.scope,
