@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
@@ -213,7 +213,7 @@ class TermIndex:
         return found, " ".join(rest)
 
 
-@cache
+@lru_cache(maxsize=64)  # a few term sets (shipped, a trust's own) in one process
 def term_index(terms: EvidenceTerms, kinds: tuple[str, ...], field: str) -> TermIndex:
     return TermIndex(terms.of(kinds, field))
 
