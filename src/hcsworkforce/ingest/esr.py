@@ -374,6 +374,7 @@ OTHERS_COLUMNS = (
     "afc_band",
     "assignment_category",
     "assignment_status",
+    "end_date",
 )
 
 

@@ -241,6 +241,9 @@ class ValidExtract:
     # Every row of other staff groups, for the data-quality screen and leadership figures (never stored).
     others: pl.DataFrame = field(default_factory=pl.DataFrame)
     leaver_destinations: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # Every in-post row of the report, HCS and other staff groups, in analytics.discovery.FRAME_SCHEMA:
+    # screened for healthcare scientists coded elsewhere and counted for leadership; never stored as rows.
+    discovery: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 BANK_SCHEMA: dict[str, Any] = {
@@ -506,7 +509,61 @@ def validate_extract(
     f = _person_attributes_from_primary(f)
     _check_duplicates(f, problems, label)
     problems.raise_if_any()
-    return _shape(f, census, cols, level_counts, raw, chosen, mode, trusts)
+    shaped = _shape(f, census, cols, level_counts, raw, chosen, mode, trusts)
+    if mode == "report":
+        others = esr.resolve_organisations(chosen.others, options.vpd_map, organisation, trusts)
+        shaped.discovery = discovery_frame(f, shaped, others, census)
+    return shaped
+
+
+def discovery_frame(
+    f: pl.DataFrame, shaped: ValidExtract, others: pl.DataFrame, census: date
+) -> pl.DataFrame:
+    """The in-post rows of the whole report for analytics.discovery: the healthcare scientists as loaded and
+    the other staff groups as written (band normalised; person keyed by an in-memory hash, never stored)."""
+
+    def text(frame: pl.DataFrame, c: str) -> pl.Expr:
+        return (pl.col(c) if c in frame.columns else pl.lit(None, dtype=pl.String)).cast(pl.String).alias(c)
+
+    fields = ("staff_group", "occupation_code", "job_role", "area_of_work", "position_title")
+    ended = pl.col("end_date_d").is_not_null() & (pl.col("end_date_d") <= pl.lit(census))
+    hcs = f.filter(~ended).select(
+        pl.col(ROW_COL).cast(pl.Int64),
+        pl.col("organisation_code"),
+        *(text(f, c) for c in fields),
+        pl.col("band").alias("afc_band"),
+        pl.col("staff_id").hash(7).cast(pl.String).alias("person_key"),
+        pl.lit(True).alias("is_hcs"),
+        pl.col("career_level_id").alias("career_level"),
+        pl.col("category"),
+    )
+    if "end_date" in others.columns and others["end_date"].null_count() < others.height:
+        others = others.filter(~(parse_dates(others, "end_date") <= pl.lit(census)).fill_null(False))
+    if others.height == 0:
+        return hcs
+    band = (
+        pl.col("afc_band").replace_strict(
+            {v: reference.resolve_band(v) for v in others["afc_band"].drop_nulls().unique().to_list()},
+            default=None,
+            return_dtype=pl.String,
+        )
+        if "afc_band" in others.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    rest = others.select(
+        pl.col(ROW_COL).cast(pl.Int64),
+        pl.col("organisation_code"),
+        *(text(others, c) for c in fields),
+        band.alias("afc_band"),
+        (pl.col("staff_id") if "staff_id" in others.columns else pl.col(ROW_COL).cast(pl.String))
+        .hash(7)
+        .cast(pl.String)
+        .alias("person_key"),
+        pl.lit(False).alias("is_hcs"),
+        pl.lit(None, dtype=pl.String).alias("career_level"),
+        esr.categories(others).alias("category"),
+    )
+    return pl.concat([hcs, rest.filter(pl.col("organisation_code").is_not_null())], how="vertical_relaxed")
 
 
 def _check_required(f: pl.DataFrame, problems: Problems, label: Callable[[str], str | None]) -> None:

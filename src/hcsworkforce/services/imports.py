@@ -13,6 +13,13 @@ from typing import Any
 
 import polars as pl
 
+from hcsworkforce.analytics.discovery import (
+    LIKELY_SCHEMA,
+    ORGANISATION_COUNT_SCHEMA,
+    finding_for_likely_hcs,
+    likely_hcs,
+    organisation_leadership,
+)
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.extract import (
     EsrOptions,
@@ -140,6 +147,10 @@ def import_extract(
         raise
     for report in valid_leavers:
         valid = _with_leavers_report(valid, report)
+    t_disc = time.perf_counter()
+    counts, likely = _discover(valid.discovery, organisation)
+    valid.findings.append(finding_for_likely_hcs(likely))
+    timings["discover"] = time.perf_counter() - t_disc
     if organisation is not None and not confirm_changes:
         _confirm_big_changes(store, census, organisation, valid, est is not None, source)
     t2 = time.perf_counter()
@@ -171,6 +182,8 @@ def import_extract(
         },
         bank=valid.bank,
         statuses=valid.statuses,
+        leadership_counts=counts,
+        likely_hcs=likely,
     )
     if organisation is None:
         store.replace_census(load, actor=actor)
@@ -191,6 +204,16 @@ def import_extract(
         census_date_from=census_from,
         bank_assignments=valid.bank.height,
     )
+
+
+def _discover(frame: pl.DataFrame, organisation: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Leadership counts per organisation and the likely healthcare scientists in other staff groups
+    (docs/discovery.md), from every in-post row of the report; a trust's load keeps its own only."""
+    if frame.height == 0:
+        return pl.DataFrame(schema=ORGANISATION_COUNT_SCHEMA), pl.DataFrame(schema=LIKELY_SCHEMA)
+    if organisation is not None:
+        frame = frame.filter(pl.col("organisation_code") == organisation)
+    return organisation_leadership(frame), likely_hcs(frame)
 
 
 class ChangeNeedsConfirmation(UserInputError):

@@ -24,6 +24,7 @@ from hcsworkforce.model.scope import Scope
 from hcsworkforce.settings import get_settings
 from hcsworkforce.store import tables as t
 from hcsworkforce.store import tables_esr as te
+from hcsworkforce.store.tables_discovery import write_discovery
 
 
 def all_tables() -> MetaData:
@@ -67,6 +68,9 @@ class CensusLoad:
     data_quality: dict[str, Any]
     bank: pl.DataFrame | None = None  # tables_esr.BANK_COLUMNS: bank and honorary, counted apart
     statuses: pl.DataFrame | None = None  # tables_esr.STATUS_COLUMNS: in post, not available
+    # analytics.discovery: leadership counts per organisation, likely HCS rows in other staff groups.
+    leadership_counts: pl.DataFrame | None = None
+    likely_hcs: pl.DataFrame | None = None
 
 
 class Store:
@@ -271,6 +275,8 @@ class Store:
         return census_id
 
     def _insert_esr_parts(self, conn: Connection, load: CensusLoad, census_id: int) -> None:
+        if load.leadership_counts is not None and load.likely_hcs is not None:
+            write_discovery(conn, census_id, load.leadership_counts, load.likely_hcs)
         if load.bank is not None:
             self._bulk_insert(conn, "bank_assignments", te.BANK_COLUMNS, load.bank, census_id)
         if load.statuses is not None:
