@@ -90,9 +90,8 @@ def register(app: typer.Typer) -> None:
         and every problem is listed."""
         cdate = parse_date_option("--census-date", census_date)
         options = esr_options(vpd_map, hcs_rules, area_map)
-        store = open_store(db)
-        if not store.is_initialised():
-            store.migrate()
+        # Upgrade to every head: a database made by an older version gains the tables this one writes.
+        store = open_store(db, migrate=True)
         with err_console.status(f"Validating {file.name} ..."):
             result = import_extract(
                 file,
