@@ -149,3 +149,27 @@ def test_bad_options_exit_2_with_a_message(
     _load(tmp_path, db, capsys)
     code, out, err = run_cli(["calibrate", *args, "--db", db], capsys)
     assert code == 2 and message in err and "Traceback" not in err and out == ""
+
+
+def test_published_turnover_is_the_fallback_before_the_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Too few people to measure: with the NHS turnover table loaded (fixture in its published layout),
+    `--published` takes the England healthcare scientists' 3,120 / 31,200 leavers = 10% a year for the leaver
+    rates; without it, or for rates the table does not give, the illustrative defaults."""
+    db = f"sqlite:///{tmp_path / 'cal.db'}"
+    _load(tmp_path, db, capsys)
+    turnover = Path(__file__).resolve().parents[1] / "published" / "fixtures" / "turnover.csv"
+    code, _, err = run_cli(["import-published", str(turnover), "--db", db], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(
+        ["calibrate", "--format", "json", "--suppress-below", "0", "--published", "--db", db], capsys
+    )
+    assert code == 0, err
+    rates = json.loads(out)["rates"]
+    leavers = [r for r in rates if ".leaver_rate." in r["parameter"]]
+    assert leavers and {r["provenance"] for r in leavers} == {"published"}
+    assert all(abs(r["value"] - 0.10) < 1e-9 for r in leavers)
+    assert all("NHS staff turnover" in r["source"] for r in leavers)
+    others = [r for r in rates if ".leaver_rate." not in r["parameter"]]
+    assert {r["provenance"] for r in others} == {"illustrative"}

@@ -48,6 +48,12 @@ def register(app: typer.Typer) -> None:
         suppress_below: int | None = typer.Option(
             None, "--suppress-below", help="Suppress counts of fewer events (default: the setting, 5)"
         ),
+        published: bool = typer.Option(
+            False,
+            "--published",
+            help="Fall back on the loaded NHS staff turnover tables (hcs import-published) before the "
+            "illustrative defaults where an estimate rests on too few people",
+        ),
         fmt: str = typer.Option("yaml", "--format", "-f", help="Output format: " + ", ".join(FORMATS)),
         out: Path | None = OutOption,
         db: str | None = DbOption,
@@ -56,7 +62,7 @@ def register(app: typer.Typer) -> None:
         from hcsworkforce.cli.importing import parse_date_option
         from hcsworkforce.cli.profile import _scope
         from hcsworkforce.report.calibration import header_lines, render_yaml
-        from hcsworkforce.services.calibrate import CalibrateQuery, run
+        from hcsworkforce.services.calibrate import CalibrateQuery, published_turnover, run
         from hcsworkforce.settings import get_settings
         from hcsworkforce.store import open_store
 
@@ -79,7 +85,13 @@ def register(app: typer.Typer) -> None:
             definition=definition.strip().lower().replace("-", "_"),
             min_people=min_people,
             suppress_below=threshold,
+            published_turnover=published_turnover(store, scope) if published else None,
         )
+        if published and query.published_turnover is None:
+            err_console.print(
+                "No published turnover of healthcare scientists is loaded (hcs import-published FILE): the "
+                "fallback is the illustrative defaults."
+            )
         result = run(store, query, scope)
         header = header_lines(result.censuses, query.definition, query.interval_level, query.min_people)
         if fmt == "yaml":

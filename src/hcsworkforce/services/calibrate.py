@@ -28,6 +28,8 @@ from hcsworkforce.analytics.calibrate import (
 )
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.scope import NATIONAL, Scope
+from hcsworkforce.reference import published as published_ref
+from hcsworkforce.store import published as store_published
 
 STAFF_COLUMNS = (
     "census_date",
@@ -51,7 +53,7 @@ class CalibrateQuery:
     interval_level: float = INTERVAL_LEVEL
     suppress_below: int = 0
     # Published turnover rows (analytics.calibrate.PUBLISHED_TURNOVER_COLUMNS): the fallback before the defaults
-    # where an estimate rests on too few people. The public-statistics tables will be wired in here.
+    # where an estimate rests on too few people (published_turnover() reads them from the loaded tables).
     published_turnover: pl.DataFrame | None = None
 
 
@@ -75,6 +77,7 @@ class CalibrateResult:
                 "value": round(c.value, 6),
                 "sd": None if c.sd is None else round(c.sd, 6),
                 "provenance": c.kind,
+                "source": c.source,
                 "lower": None if c.interval is None else round(c.interval[0], 6),
                 "upper": None if c.interval is None else round(c.interval[1], 6),
                 "at_risk_people": c.at_risk_people,
@@ -195,4 +198,60 @@ def run(store: Any, query: CalibrateQuery, scope: Scope = NATIONAL) -> Calibrate
         estimates=estimates,
         block=block,
         notes=notes,
+    )
+
+
+def published_turnover(store: Any, scope: Scope) -> pl.DataFrame | None:
+    """The loaded NHS staff turnover tables as calibration's fallback: the healthcare scientists' rows only
+    (reference/data/published_staff_groups.csv says which published staff groups are healthcare science;
+    a group that only contains it is never used), suppressed cells left out.
+
+    Organisation rows measure leaving the organisation; national and regional rows by staff group measure
+    leaving the staff group (NHS England's definitions, shared/reference/nhs_data_layouts.md). A trust or
+    region uses its own rows where the tables have them. Each period is taken as 12 months (the annual
+    turnover tables); the source says so. None when no turnover table is loaded."""
+    if not store_published.periods(store, "turnover"):
+        return None
+    rows = store_published.read_published(store, "turnover")
+    hcs = [
+        g
+        for g in rows["staff_group"].drop_nulls().unique().to_list()
+        if published_ref.healthcare_science("staff_group_1", g) == "yes"
+        or published_ref.healthcare_science("staff_group_2", g) == "yes"
+    ]
+    rows = rows.filter(
+        pl.col("staff_group").is_in(hcs)
+        & ~pl.col("leavers_suppressed")
+        & ~pl.col("denominator_suppressed")
+        & pl.col("leavers").is_not_null()
+        & pl.col("denominator").is_not_null()
+    )
+    if scope.kind == "organisation":
+        own = rows.filter(pl.col("org_code") == scope.code)
+        rows = own if own.height else rows.filter(pl.col("data_level") == "national")
+    elif scope.kind == "region":
+        own = rows.filter((pl.col("data_level") == "region") & (pl.col("region_code") == scope.code))
+        rows = own if own.height else rows.filter(pl.col("data_level") == "national")
+    else:
+        rows = rows.filter(pl.col("data_level") == "national")
+    if rows.height == 0:
+        return None
+    return rows.select(
+        pl.when(pl.col("data_level") == "organisation")
+        .then(pl.lit("organisation"))
+        .otherwise(pl.lit("staff_group"))
+        .alias("definition"),
+        pl.lit(None, dtype=pl.String).alias("career_level"),
+        pl.col("leavers"),
+        pl.col("denominator"),
+        pl.lit(12.0).alias("period_months"),
+        pl.concat_str(
+            pl.lit("NHS staff turnover ("),
+            pl.col("publication").fill_null("published table"),
+            pl.lit(", "),
+            pl.col("period_label").fill_null(pl.col("period").cast(pl.String)),
+            pl.lit(", "),
+            pl.col("staff_group"),
+            pl.lit("; taken as 12 months)"),
+        ).alias("source"),
     )
