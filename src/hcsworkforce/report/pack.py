@@ -458,6 +458,30 @@ def render_html(pack: BoardPack) -> str:
         )
     )
 
+    if pack.leadership:
+        sections.append(
+            (
+                "leadership",
+                "Healthcare science leadership",
+                table(
+                    [{**r, "where": _leadership_where(r), "lead": _lead(r)} for r in pack.leadership],
+                    [
+                        ("where", "Where"),
+                        ("hcs_headcount", "HCS headcount"),
+                        ("hcs_senior_headcount", "Band 8c and above"),
+                        ("hcs_consultant_headcount", "Consultant clinical scientists"),
+                        ("hcs_senior_per_100_headcount", "Senior per 100 HCS"),
+                        ("lead", "HCS lead"),
+                        ("nursing_senior_per_100_headcount", "Senior per 100 nurses"),
+                        ("ahp_senior_per_100_headcount", "Senior per 100 AHPs"),
+                    ],
+                )
+                + "<p>Senior: band 8c and above; bank and honorary posts not counted. Region and England "
+                "are the organisations in the data; small counts there are suppressed. Nursing and AHP "
+                "figures are blank where the extract carried none of those staff groups.</p>",
+            )
+        )
+
     if pack.key_people is not None:
         sections.append(
             (
@@ -510,10 +534,33 @@ def xlsx_sheets(pack: BoardPack) -> list[tuple[str, Sequence[dict[str, Any]]]]:
     sheets.append(("Age profile", pack.age_profile))
     sheets.append(("Retirement risk", pack.retirement))
     sheets.append(("Trainees", pack.trainees))
+    if pack.leadership:
+        sheets.append(
+            (
+                "Leadership",
+                [{k: v for k, v in r.items() if k != "suppressed_columns"} for r in pack.leadership],
+            )
+        )
     if pack.key_people is not None:
         sheets.append(("Key people", pack.key_people))
     sheets.append(("Notes", [{"note": i + 1, "text": n} for i, n in enumerate(pack.notes)]))
     return sheets
+
+
+def _lead(row: dict[str, Any]) -> str:
+    """'yes'/'no' for an organisation; 'N of M organisations' for a region or England."""
+    if row["level"] == "organisation":
+        return "yes" if row["has_hcs_lead"] else "no"
+    n, m = row.get("organisations_with_hcs_lead"), row.get("organisations")
+    return "–" if n is None or m is None else f"{n:,} of {m:,} organisations"
+
+
+def _leadership_where(row: dict[str, Any]) -> str:
+    if row["level"] == "organisation":
+        return str(row["organisation_name"] or row["organisation_code"]).replace("Nhs ", "NHS ")
+    if row["level"] == "region":
+        return f"{row['region_name']} (region)"
+    return "England"
 
 
 def write_pack(pack: BoardPack, out_dir: Path) -> tuple[Path, Path]:

@@ -23,6 +23,8 @@ from hcsworkforce.analytics.spc import SegmentLimits, SpcResult
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.frames import DIMENSION_COLUMNS, LEAVER_SCHEMA
 from hcsworkforce.model.scope import NATIONAL, Scope
+from hcsworkforce.services.discovery import LeadershipQuery, run_leadership_counts
+from hcsworkforce.store.tables_discovery import read_leadership_counts
 
 # Metric -> (improvement direction by default, what it is). Rates are proportions (0-1) in JSON.
 METRICS: dict[str, tuple[str, str]] = {
@@ -1185,6 +1187,9 @@ class BoardPack:
     key_people: list[dict[str, Any]] | None  # None: no directory loaded
     suppress_below: int
     notes: list[str] = field(default_factory=list)
+    # Senior HCS posts against headcount, beside nursing and AHPs: the organisation, its region, England
+    # (services.discovery records); empty when the census was loaded before leadership was counted.
+    leadership: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _age_and_retirement(staff: pl.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -1391,4 +1396,24 @@ def build_pack(
         key_people=_key_people(store, code, region_code, d),
         suppress_below=suppress_below,
         notes=notes,
+        leadership=_leadership(store, code, region_code, d, suppress_below),
     )
+
+
+def _leadership(
+    store: Any, code: str, region_code: str | None, d: date, suppress_below: int
+) -> list[dict[str, Any]]:
+    """The organisation's own leadership figures (nothing crosses organisations), then its region's and
+    England's, suppressed as anything that compares organisations is."""
+    counts = read_leadership_counts(store, d)
+    if counts.height == 0 or code not in set(counts["organisation_code"].to_list()):
+        return []
+    orgs = store.organisations().select(pl.col("organisation_code").alias("code"), "region_code")
+    own = run_leadership_counts(counts, orgs, LeadershipQuery(0, Scope("organisation", code))).records()
+    wide = run_leadership_counts(counts, orgs, LeadershipQuery(suppress_below, NATIONAL)).records()
+    around = [
+        r
+        for r in wide
+        if (r["level"] == "region" and r["region_code"] == region_code) or r["level"] == "england"
+    ]
+    return [*own, *around]
