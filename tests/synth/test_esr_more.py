@@ -121,7 +121,7 @@ def test_xlsx_report_has_title_rows_above_the_table(
     [
         (["--layout", "esr2"], "is not a layout"),
         (["--layout", "canonical", "--truth", "t.json"], "only go with --layout esr or warehouse"),
-        (["--other-staff-ratio", "3"], "only go with --layout esr or warehouse"),
+        (["--layout", "canonical", "--other-staff-ratio", "3"], "only go with --layout esr or warehouse"),
         (["--layout", "esr", "--other-staff-ratio", "-1"], "must be between 0 and 100"),
         (["--layout", "esr", "--staff", "900000"], "more than 10,000,000"),
         (["--layout", "esr", "--months", "2"], "is a folder"),
