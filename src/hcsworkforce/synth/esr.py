@@ -914,7 +914,7 @@ def esr_history(
     history: SynthHistory, other_staff_ratio: float = DEFAULT_OTHER_STAFF_RATIO
 ) -> Iterator[tuple[EsrReports, MonthExtract]]:
     """One (EsrReports, MonthExtract) per month end of a `synthesise_months` history, oldest first: staff in
-    post at the month end and the leavers of that month. People keep their employee numbers and oddities from
+    post at the month end and the leavers of that month (of the 12 months to it, for the first). People keep their employee numbers and oddities from
     month to month; other staff leave and are replaced at the national leaver rate."""
     seed = history.seed
     org_names = dict(history.org_names)
@@ -928,12 +928,15 @@ def esr_history(
         first_day = month.census_date.replace(day=1).toordinal() - EPOCH
         if k > 0:
             others.step(first_day, today)
+        # The first month's leavers report covers the 12 months to it, as a trust pulls it for its first
+        # census; later ones cover their month. So every census sees a full year of leavers.
+        period_start = _period_start(month.census_date) if k == 0 else month.census_date.replace(day=1)
+        since = period_start.toordinal() - EPOCH - 1
         persons = [
-            _hcs_persons(month.extract, seed, first_day - 1, today),
-            _hcs_persons(extras, seed, first_day - 1, today),
-            others.persons(first_day - 1, today),
+            _hcs_persons(month.extract, seed, since, today),
+            _hcs_persons(extras, seed, since, today),
+            others.persons(since, today),
         ]
-        period_start = month.census_date.replace(day=1)
         yield (
             _reports(persons, month.census_date, period_start, vpd, org_names, other_staff_ratio, seed),
             month,
