@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -92,13 +92,10 @@ _AGE_CODES = 132  # ages 0-130 (younger: 0, older: 130), and 131 for not known
 class TransitionCodes:
     """The rows of ``Transitions.at_risk`` and ``joiners`` as integer codes: what the estimates count over.
 
-    Linking makes them as it goes; estimates and transition counts use them only while the frames they were
-    made from are the Transitions' own (else they code the frames again). Counting is then a histogram of
-    small codes (``counts``) and a presence table per family for the distinct people.
+    Linking makes them as it goes (a Transitions made from frames alone is coded from them). Counting is then
+    a histogram of small codes (``counts``) and a presence table per family for the distinct people.
     """
 
-    at_risk: pl.DataFrame
-    joiners: pl.DataFrame
     n_gaps: int
     k: Array  # census gap
     person: Array  # a code per staff_key
@@ -113,6 +110,10 @@ class TransitionCodes:
     joiner_k: Array
     joiner_level: Array  # index into LEVELS; -1: another level or none
     joiner_route: Array  # index into JOINER_ROUTES
+
+    @cached_property
+    def n_people(self) -> int:
+        return int(self.person.max()) + 1 if len(self.person) else 0
 
     @cached_property
     def event(self) -> Array:
@@ -135,23 +136,54 @@ class TransitionCodes:
         return np.bincount(flat, minlength=size).reshape(n_cells, len(EVENTS), self.n_gaps)
 
 
-@dataclass(frozen=True)
 class Transitions:
     """Everyone at risk in each census gap with what happened to them, and everyone who joined.
 
     ``at_risk``: one row per (gap k, person in the group at census k): level, age, organisation, specialism,
     months (the gap's length), outcome (OUTCOMES, exactly one), level_change (LEVEL_CHANGES, for stayers),
-    moved_organisation, changed_specialism, reason (the leaver record's, for exits).
-    ``joiners``: one row per (gap k, person in the group at census k + 1 and not at k): level, route.
+    moved_organisation, changed_specialism, reason (the leaver record's, for exits), person (a code per
+    staff_key). ``joiners``: one row per (gap k, person in the group at census k + 1 and not at k): level,
+    route. The estimates count over ``codes``; linking builds the two-million-row ``at_risk`` frame only when
+    it is asked for (``at_risk`` may be given as a function that makes it).
     """
 
-    censuses: list[date]
-    months: list[float]
-    definition: str
-    at_risk: pl.DataFrame
-    joiners: pl.DataFrame
-    notes: list[str] = field(default_factory=list)
-    codes: TransitionCodes | None = field(default=None, repr=False, compare=False)
+    def __init__(
+        self,
+        censuses: list[date],
+        months: list[float],
+        definition: str,
+        at_risk: pl.DataFrame | Callable[[], pl.DataFrame],
+        joiners: pl.DataFrame,
+        notes: list[str] | None = None,
+        codes: TransitionCodes | None = None,
+    ) -> None:
+        self.censuses = censuses
+        self.months = months
+        self.definition = definition
+        self._at_risk = at_risk
+        self._joiners = joiners
+        self.notes = [] if notes is None else notes
+        self._codes = codes
+
+    @property
+    def at_risk(self) -> pl.DataFrame:
+        if not isinstance(self._at_risk, pl.DataFrame):
+            self._at_risk = self._at_risk()
+        return self._at_risk
+
+    @property
+    def joiners(self) -> pl.DataFrame:
+        return self._joiners
+
+    @property
+    def codes(self) -> TransitionCodes | None:
+        return self._codes
+
+    def __repr__(self) -> str:
+        return (
+            f"Transitions({len(self.censuses)} censuses, definition {self.definition!r}, "
+            f"{self.joiners.height:,} joiners)"
+        )
 
 
 def _census_index(staff: pl.DataFrame) -> tuple[list[date], list[float]]:
@@ -213,7 +245,10 @@ def _code_rows(staff: pl.DataFrame, censuses: list[date]) -> _Rows:
     for col in ("staff_key", "census_date"):
         if staff[col].null_count():
             raise ValueError(f"{col} must be filled on every row to link censuses")
-    k = np.searchsorted(_day_numbers(censuses), _day_numbers(staff["census_date"]))
+    days = _day_numbers(censuses)
+    census_of_day = np.full(int(days[-1] - days[0]) + 1 if len(days) else 0, -1, dtype=np.int64)
+    census_of_day[days - days[0] if len(days) else days] = np.arange(len(days))
+    k = census_of_day[_day_numbers(staff["census_date"]) - (days[0] if len(days) else 0)]
     person, person_column = _codes(staff["staff_key"])
     n_people = int(person.max()) + 1 if len(person) else 0
     org_code, org_column = _codes(staff["organisation_code"])
@@ -249,30 +284,53 @@ def _code_rows(staff: pl.DataFrame, censuses: list[date]) -> _Rows:
     )
 
 
+# A person's primary assignment at a census, packed into one int64 so that one look-up in the (census x
+# person) table answers every question about the next (or the census before): in the group (bit 0), in
+# scope (bit 1), level + 1 (16 bits from bit 2), specialism + 1 (20 bits from bit 18), organisation + 1
+# (24 bits from bit 38); -1: in no post then.
+_IN_GROUP, _IN_SCOPE = 1, 2
+_FIELDS = {"level": (2, 16), "spec": (18, 20), "org": (38, 24)}
+
+
+def _field(packed: Array, name: str) -> Array:
+    """One field of packed primary assignments (-1 where packed is -1: in no post)."""
+    shift, bits = _FIELDS[name]
+    out: Array = np.where(packed >= 0, ((packed >> shift) & ((1 << bits) - 1)) - 1, -1)
+    return out
+
+
+def _pack(rows: _Rows, in_scope: Array) -> Array:
+    for name, codes in (("level", rows.level), ("spec", rows.spec), ("org", rows.org)):
+        if len(codes) and int(codes.max()) + 2 >= 1 << _FIELDS[name][1]:
+            raise ValueError(f"too many distinct values of {name} to link censuses")
+    packed: Array = (
+        rows.in_group.astype(np.int64)
+        | (in_scope.astype(np.int64) << 1)
+        | ((rows.level + 1) << _FIELDS["level"][0])
+        | ((rows.spec + 1) << _FIELDS["spec"][0])
+        | ((rows.org + 1) << _FIELDS["org"][0])
+    )
+    return packed
+
+
 @dataclass(frozen=True)
 class _Primary:
     """Each person's primary assignment at each census, and their other in-group posts' organisations."""
 
-    table: Array  # (census x person) -> row number of the primary assignment; -1: not in post
+    table: Array  # (census x person) -> the packed primary assignment; -1: not in post
     is_primary: Array
     others: Array  # sorted keys key * n_orgs + org of in-group rows that are not primary
 
 
-def _primary(rows: _Rows) -> _Primary:
-    """The primary assignment: in the group first, then the largest FTE, then the first organisation code
-    (then the first row, where posts tie on all three)."""
+def _primary_rows(rows: _Rows) -> tuple[Array, Array]:
+    """(is primary, rows that are not) per row. The primary assignment: in the group first, then the largest
+    FTE, then the first organisation code (then the first row, where posts tie on all three)."""
     n = len(rows.key)
-    table = np.full(rows.n_censuses * rows.n_people, -1, dtype=np.int64)
-    none = np.zeros(0, dtype=np.int64)
-    if n == 0:
-        return _Primary(table, np.zeros(0, dtype=bool), none)
-    posts = np.bincount(rows.key, minlength=len(table))
+    posts = np.bincount(rows.key, minlength=rows.n_censuses * rows.n_people)
     shared = posts[rows.key] > 1
+    is_primary = np.ones(n, dtype=bool)
     if not shared.any():
-        table[rows.key] = np.arange(n)
-        return _Primary(table, np.ones(n, dtype=bool), none)
-    single = np.nonzero(~shared)[0]
-    table[rows.key[single]] = single
+        return is_primary, np.zeros(0, dtype=np.int64)
     d = np.nonzero(shared)[0]
     fte, org = rows.fte[d], rows.org[d]
     order = np.lexsort(
@@ -287,21 +345,29 @@ def _primary(rows: _Rows) -> _Primary:
     d = d[order]
     first = np.ones(len(d), dtype=bool)
     first[1:] = rows.key[d[1:]] != rows.key[d[:-1]]
-    table[rows.key[d[first]]] = d[first]
-    is_primary = np.ones(n, dtype=bool)
     rest = d[~first]
     is_primary[rest] = False
+    return is_primary, rest
+
+
+def _primary(rows: _Rows, in_scope: Array) -> _Primary:
+    is_primary, rest = _primary_rows(rows)
+    table = np.full(rows.n_censuses * rows.n_people, -1, dtype=np.int64)
+    packed = _pack(rows, in_scope)
+    if len(rest):
+        table[rows.key[is_primary]] = packed[is_primary]
+    else:
+        table[rows.key] = packed
     rest = rest[rows.in_group[rest] & (rows.org[rest] >= 0)]
     others = np.sort(rows.key[rest] * max(len(rows.org_names), 1) + rows.org[rest])
     return _Primary(table, is_primary, others)
 
 
-def _holds_post(rows: _Rows, primary: _Primary, key: Array, row: Array, org: Array, in_scope: Array) -> Array:
-    """Whether the person of each ``key`` (census x person; ``row`` its primary assignment, -1: none) holds a
-    post in scope in organisation ``org``: the primary, or another in-group post there (``org`` is in scope
-    wherever it is asked about)."""
-    safe = np.maximum(row, 0)
-    hit = (row >= 0) & (org >= 0) & in_scope[safe] & (rows.org[safe] == org)
+def _holds_post(rows: _Rows, primary: _Primary, key: Array, packed: Array, org: Array, bit: int) -> Array:
+    """Whether the person of each ``key`` (census x person; ``packed`` its primary assignment then) holds a
+    post in organisation ``org`` that is in the group (bit _IN_GROUP) or in scope (_IN_SCOPE): the primary, or
+    another in-group post there (``org`` is in scope wherever it is asked about)."""
+    hit: Array = (packed >= 0) & (org >= 0) & ((packed & bit) > 0) & (_field(packed, "org") == org)
     if len(primary.others):
         other = key * max(len(rows.org_names), 1) + org
         pos = np.minimum(np.searchsorted(primary.others, other), len(primary.others) - 1)
@@ -349,12 +415,12 @@ def _leaver_records(leavers: pl.DataFrame | None, rows: _Rows, censuses: list[da
     return _Exits(keys[first], reason_code[i[first]], retire[i[first]], names, int(known.sum()))
 
 
-def _level_change(rows: _Rows, now: Array, nxt: Array) -> Array:
-    """LEVEL_CHANGES index from the level at census k (rows ``now``) to that at k + 1 (rows ``nxt``)."""
+def _level_change(rows: _Rows, now: Array, level_next: Array) -> Array:
+    """LEVEL_CHANGES index from the level of rows ``now`` (census k) to ``level_next`` (codes at k + 1)."""
     names = rows.level_names
     rank = np.array([LEVEL_RANK.get(n, -1) for n in names] + [-1], dtype=np.int64)  # [-1]: code -1
     trainee = np.array([n in TRAINEE_LEVELS for n in names] + [False])
-    a, b = rows.level[now], rows.level[nxt]
+    a, b = rows.level[now], level_next
     ra, rb = rank[a], rank[b]
     same = (a >= 0) & (a == b)
     progressed = (ra >= 0) & (rb > ra)
@@ -367,76 +433,75 @@ def _classify(rows: _Rows, primary: _Primary, at: Array, exits: _Exits, definiti
     key = rows.key[at]  # census k, and gap k
     key_next = key + rows.n_people
     nxt = primary.table[key_next]  # the primary assignment at census k + 1; -1: in no post
-    safe = np.maximum(nxt, 0)
     any_next = nxt >= 0
-    group_next = any_next & rows.in_group[safe]
+    group_next = any_next & ((nxt & _IN_GROUP) > 0)
     org = rows.org[at]
-    org_next = _holds_post(rows, primary, key_next, nxt, org, rows.in_group)
+    org_next = _holds_post(rows, primary, key_next, nxt, org, _IN_GROUP)
     gone = {"organisation": ~org_next, "staff_group": ~group_next, "nhs": ~any_next}[definition]
     reason = np.full(len(at), -1, dtype=np.int64)
     retire = np.zeros(len(at), dtype=bool)
-    if len(exits.keys):  # every exit from the organisation is looked up, whatever the definition
-        pos = np.minimum(np.searchsorted(exits.keys, key), len(exits.keys) - 1)
-        found = ~org_next & (exits.keys[pos] == key)
-        reason = np.where(found, exits.reason[pos], -1)
-        retire = found & exits.retire[pos]
+    left_org = np.nonzero(~org_next)[
+        0
+    ]  # every exit from the organisation is looked up, whatever the definition
+    if len(exits.keys) and len(left_org):
+        pos = np.minimum(np.searchsorted(exits.keys, key[left_org]), len(exits.keys) - 1)
+        found = exits.keys[pos] == key[left_org]
+        reason[left_org] = np.where(found, exits.reason[pos], -1)
+        retire[left_org] = found & exits.retire[pos]
     retire &= rows.age[at] >= RETIREMENT_AGE_MIN
     outcome = np.select([gone & retire, gone, ~group_next], [2, 1, 3], default=0)
     stayed = outcome == 0
-    org_b = rows.org[safe]
-    spec_a, spec_b = rows.spec[at], rows.spec[safe]
+    org_b = _field(nxt, "org")
+    spec_a, spec_b = rows.spec[at], _field(nxt, "spec")
     return {
         "outcome": outcome,
-        "level_change": np.where(stayed, _level_change(rows, at, safe), -1),
+        "level_change": np.where(stayed, _level_change(rows, at, _field(nxt, "level")), -1),
         "moved_organisation": stayed & (org >= 0) & (org_b >= 0) & (org != org_b),
         "changed_specialism": stayed & (spec_a >= 0) & (spec_b >= 0) & (spec_a != spec_b),
         "reason": reason,
     }
 
 
-def _joiner_routes(
-    rows: _Rows, primary: _Primary, later: Array, in_scope: Array, definition: str
-) -> tuple[Array, Array]:
-    """For people in scope at census k >= 1 (rows ``later``): whether they joined (not in scope at k - 1,
-    by the definition), and their route in (JOINER_ROUTES index)."""
+def _joiners_in(rows: _Rows, primary: _Primary, later: Array, definition: str) -> tuple[Array, Array]:
+    """Of people in scope at census k >= 1 (rows ``later``), those who joined (not in scope at k - 1, by the
+    definition): (their rows, their route in as JOINER_ROUTES index)."""
     prev_key = rows.key[later] - rows.n_people
-    prev = primary.table[prev_key]
-    safe = np.maximum(prev, 0)
+    prev = primary.table[prev_key]  # the primary assignment at census k - 1; -1: in no post
     if definition == "organisation":
-        was_in = _holds_post(rows, primary, prev_key, prev, rows.org[later], in_scope)
+        was_in = _holds_post(rows, primary, prev_key, prev, rows.org[later], _IN_SCOPE)
     else:
-        was_in = (prev >= 0) & in_scope[safe]
-    first_k = np.full(rows.n_people, rows.n_censuses, dtype=np.int64)  # first census in the group
-    grouped = primary.is_primary & rows.in_group
-    np.minimum.at(first_k, rows.person[grouped], rows.k[grouped])
+        was_in = (prev >= 0) & ((prev & _IN_SCOPE) > 0)
+    new, prev = later[~was_in], prev[~was_in]
+    grouped = ((primary.table >= 0) & ((primary.table & _IN_GROUP) > 0)).reshape(rows.n_censuses, -1)
+    ever = grouped.any(axis=0)
+    first_k = np.where(ever, grouped.argmax(axis=0), rows.n_censuses)  # first census in the group
     trainee = np.array([n in TRAINEE_LEVELS for n in rows.level_names] + [False])
     route = np.select(
         [
-            trainee[rows.level[later]],
-            (prev >= 0) & rows.in_group[safe],
+            trainee[rows.level[new]],
+            (prev >= 0) & ((prev & _IN_GROUP) > 0),
             prev >= 0,
-            first_k[rows.person[later]] < rows.k[later],
+            first_k[rows.person[new]] < rows.k[new],
         ],
         [0, 1, 2, 3],
         default=4,
     )
-    return ~was_in, route
+    return new, route
 
 
 def _labels(codes: Array, names: Sequence[str] | pl.Series) -> pl.Series:
     """Codes -> their text (-1: null)."""
     text = names if isinstance(names, pl.Series) else pl.Series(list(names), dtype=pl.String)
-    idx = pl.Series(np.asarray(codes, dtype=np.int64))
-    if len(codes) and int(np.min(codes)) < 0:
-        idx = pl.select(pl.when(idx >= 0).then(idx)).to_series()
-    return text.gather(idx)
+    text = pl.concat([text, pl.Series([None], dtype=pl.String)]).rechunk()  # -1 -> the last entry: null
+    return text.gather(pl.Series(np.where(codes >= 0, codes, len(text) - 1)))
 
 
 def _in_scope(rows: _Rows, organisations: set[str] | None) -> Array:
     if organisations is None:
         return rows.in_group
     chosen = np.array([name in organisations for name in rows.org_names] + [False])  # [-1]: none
-    return rows.in_group & chosen[rows.org]
+    scoped: Array = rows.in_group & chosen[rows.org]
+    return scoped
 
 
 def link_censuses(
@@ -455,32 +520,36 @@ def link_censuses(
         raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not {definition!r}")
     censuses, months = _census_index(staff)
     rows = _code_rows(staff, censuses)
-    primary = _primary(rows)
-    counted = primary.is_primary & _in_scope(rows, organisations)
+    in_scope = _in_scope(rows, organisations)
+    primary = _primary(rows, in_scope)
+    counted = primary.is_primary & in_scope
     at_mask = counted & (rows.k < len(censuses) - 1)
     at = np.nonzero(at_mask)[0]
     exits = _leaver_records(leavers, rows, censuses)
     c = _classify(rows, primary, at, exits, definition)
     later = np.nonzero(counted & (rows.k >= 1))[0]
-    joined, route = _joiner_routes(rows, primary, later, _in_scope(rows, organisations), definition)
-    new, route = later[joined], route[joined]
+    new, route = _joiners_in(rows, primary, later, definition)
     j_mask = np.zeros(staff.height, dtype=bool)
     j_mask[new] = True
-    at_risk = (
-        staff.select("staff_key", "organisation_code", "specialism_id", "career_level", "age")
-        .filter(pl.Series(at_mask))
-        .with_columns(
-            pl.Series("k", rows.k[at], dtype=pl.Int32),
-            pl.Series("months", np.asarray(months, dtype=np.float64)[rows.k[at]], dtype=pl.Float64),
-            _labels(c["outcome"], OUTCOMES).alias("outcome"),
-            _labels(c["level_change"], LEVEL_CHANGES).alias("level_change"),
-            pl.Series("moved_organisation", c["moved_organisation"], dtype=pl.Boolean),
-            pl.Series("changed_specialism", c["changed_specialism"], dtype=pl.Boolean),
-            _labels(c["reason"], exits.reason_names).alias("reason"),
-            pl.Series("person", rows.person[at], dtype=pl.UInt32),
+    gap_months = np.asarray(months, dtype=np.float64)
+
+    def at_risk() -> pl.DataFrame:
+        return (
+            staff.select("staff_key", "organisation_code", "specialism_id", "career_level", "age")
+            .filter(pl.Series(at_mask))
+            .with_columns(
+                pl.Series("k", rows.k[at], dtype=pl.Int32),
+                pl.Series("months", gap_months[rows.k[at]], dtype=pl.Float64),
+                _labels(c["outcome"], OUTCOMES).alias("outcome"),
+                _labels(c["level_change"], LEVEL_CHANGES).alias("level_change"),
+                pl.Series("moved_organisation", c["moved_organisation"], dtype=pl.Boolean),
+                pl.Series("changed_specialism", c["changed_specialism"], dtype=pl.Boolean),
+                _labels(c["reason"], exits.reason_names).alias("reason"),
+                pl.Series("person", rows.person[at], dtype=pl.UInt32),
+            )
+            .select(_AT_RISK_COLUMNS)
         )
-        .select(_AT_RISK_COLUMNS)
-    )
+
     joiners = (
         staff.select("staff_key", "organisation_code", "career_level")
         .filter(pl.Series(j_mask))
@@ -494,8 +563,6 @@ def link_censuses(
     levels = {lv: i for i, lv in enumerate(LEVELS)}
     to_levels = np.array([levels.get(n, -1) for n in rows.level_names] + [-1], dtype=np.int64)
     codes = TransitionCodes(
-        at_risk=at_risk,
-        joiners=joiners,
         n_gaps=len(months),
         k=rows.k[at],
         person=rows.person[at],
@@ -603,9 +670,8 @@ class RateEstimate:
 
 def _transition_codes(tr: Transitions) -> TransitionCodes:
     """The codes linking made, while they describe tr's own frames; else the frames coded again."""
-    c = tr.codes
-    if c is not None and c.at_risk is tr.at_risk and c.joiners is tr.joiners:
-        return c
+    if tr.codes is not None:
+        return tr.codes
     a, j = tr.at_risk, tr.joiners
     # "person": the code linking gave each staff_key
     person = a["person"].cast(pl.Int64).to_numpy() if "person" in a.columns else _codes(a["staff_key"])[0]
@@ -616,8 +682,6 @@ def _transition_codes(tr: Transitions) -> TransitionCodes:
         return col.replace_strict(mapping, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
 
     return TransitionCodes(
-        at_risk=a,
-        joiners=j,
         n_gaps=len(tr.months),
         k=a["k"].cast(pl.Int64).to_numpy(),
         person=person,
@@ -635,17 +699,17 @@ def _transition_codes(tr: Transitions) -> TransitionCodes:
     )
 
 
-def _distinct_people(group: Array, person: Array, n_groups: int) -> Array:
-    """The number of distinct people in each group (group codes 0 .. n_groups - 1)."""
-    if len(person) == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    n_people = int(person.max()) + 1
-    if n_groups * n_people <= 2**26:  # a presence table of at most 64 MB: no sorting
-        seen = np.zeros(n_groups * n_people, dtype=bool)
-        seen[group * n_people + person] = True
-        return seen.reshape(n_groups, n_people).sum(axis=1)
-    pairs = np.unique(group * n_people + person)
-    return np.bincount(pairs // n_people, minlength=n_groups)
+def _distinct_people(group: Array, person: Array, n_groups: int, n_people: int) -> Array:
+    """The number of distinct people in each group (group codes 0 .. n_groups - 1; -1: not counted)."""
+    size = n_groups * n_people
+    pair = np.where(group >= 0, group * n_people + person, size)  # size: the slot of the rows not counted
+    if size <= 2**26:  # a presence table of at most 64 MB: no sorting
+        seen = np.zeros(size + 1, dtype=bool)
+        seen[pair] = True
+        counts: Array = seen[:size].reshape(n_groups, n_people).sum(axis=1)
+        return counts
+    pairs = np.unique(pair)
+    return np.bincount(pairs[pairs < size] // n_people, minlength=n_groups)
 
 
 @dataclass(frozen=True)
@@ -736,8 +800,9 @@ def _binomial_rates(
     events_all = by_group[:, event_events].sum(axis=(1, 2))
     months_all = (per_gap * months).sum(axis=1)  # person-months: each gap's people times its length
     group = f.group_of_cell[c.cell]
-    rows = (group >= 0) & trial_events[c.event]
-    people_all = _distinct_people(group[rows], c.person[rows], n_groups)
+    if not trial_events.all():
+        group = np.where(trial_events[c.event], group, -1)
+    people_all = _distinct_people(group, c.person, n_groups, c.n_people)
     # in polars' order of the groups (the key columns sorted, nulls first): ties in the final sort keep it
     present = np.array(
         sorted(present, key=lambda i: tuple((v is not None, v) for v in f.keys[i])), dtype=np.int64
@@ -788,9 +853,7 @@ def _stock_by_level(c: TransitionCodes) -> tuple[Array, Array]:
     for i, name in enumerate(c.level_names):
         if name in levels:
             stock[levels[name]] += per_level[i + 1]  # code + 1: 0 is no level
-    lv = to_levels[c.level]
-    ok = lv >= 0
-    return stock, _distinct_people(lv[ok], c.person[ok], len(LEVELS))
+    return stock, _distinct_people(to_levels[c.level], c.person, len(LEVELS), c.n_people)
 
 
 def _joiner_rates(
@@ -1098,6 +1161,15 @@ def _reference_retirement() -> dict[int, dict[str, str]]:
     return out
 
 
+def _pooled_retirements(tr: Transitions, ages: list[int]) -> tuple[float, float]:
+    """(retirements, people at risk) over these ages (the last age stands for itself and older)."""
+    c = _transition_codes(tr)
+    cells = c.counts.reshape(len(c.level_names) + 1, _AGE_CODES, len(EVENTS), c.n_gaps)
+    age = np.arange(_AGE_CODES)
+    chosen = np.isin(np.minimum(age, RETIREMENT_AGE_MAX), ages) & (age < _AGE_CODES - 1)
+    return float(cells[:, chosen, EVENTS.index("retired")].sum()), float(cells[:, chosen].sum())
+
+
 def _retirement_choices(
     tr: Transitions, estimates: list[RateEstimate], source: str, min_people: int, level: float
 ) -> list[Choice]:
@@ -1117,12 +1189,7 @@ def _retirement_choices(
     # The scale's spread: the relative uncertainty of the retirement rate pooled over the measured ages.
     sd, note, kind = 0.0, "no age measured: no spread", "illustrative"
     if measured_ages:
-        c = _transition_codes(tr)
-        cells = c.counts.reshape(len(c.level_names) + 1, _AGE_CODES, len(EVENTS), c.n_gaps)
-        age = np.arange(_AGE_CODES)
-        chosen = np.isin(np.minimum(age, RETIREMENT_AGE_MAX), measured_ages) & (age < _AGE_CODES - 1)
-        d = float(cells[:, chosen, EVENTS.index("retired")].sum())
-        n = float(cells[:, chosen].sum())
+        d, n = _pooled_retirements(tr, measured_ages)
         lo, hi = jeffreys_interval(np.array([d]), np.array([n]), level)
         if d > 0:
             sd = sd_of_interval(float(lo[0]), float(hi[0]), level) / (d / n)
