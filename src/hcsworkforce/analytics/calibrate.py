@@ -122,10 +122,16 @@ class TransitionCodes:
         return np.where(self.outcome == 0, stayed, self.outcome - 1)
 
     @cached_property
+    def age_code(self) -> Array:
+        """Age 0-130 (younger: 0, older: 130), 131: not known."""
+        code: Array = np.where(self.age_known, np.clip(self.age, 0, 130), 131)
+        return code
+
+    @cached_property
     def cell(self) -> Array:
         """(level + 1) * _AGE_CODES + age code: the cells every binomial family groups."""
-        age = np.where(self.age_known, np.clip(self.age, 0, 130), 131)
-        return (self.level + 1) * _AGE_CODES + age
+        cell: Array = (self.level + 1) * _AGE_CODES + self.age_code
+        return cell
 
     @cached_property
     def counts(self) -> Array:
@@ -200,7 +206,10 @@ def _codes(values: pl.Series) -> tuple[Array, pl.Series]:
     """Text -> int64 codes (-1 for null), and the categorical column that holds their mapping (the mapping
     lives only while such a column does: keep it to code more text alike, ``_same_codes``)."""
     cat = values.cast(pl.Categorical(pl.Categories.random()))
-    return cat.to_physical().cast(pl.Int64).fill_null(-1).to_numpy(), cat
+    physical = cat.to_physical()
+    if physical.null_count():
+        return physical.cast(pl.Int64).fill_null(-1).to_numpy(), cat
+    return physical.to_numpy().astype(np.int64), cat
 
 
 def _names(cat: pl.Series) -> pl.Series:
@@ -363,11 +372,13 @@ def _primary(rows: _Rows, in_scope: Array) -> _Primary:
     return _Primary(table, is_primary, others)
 
 
-def _holds_post(rows: _Rows, primary: _Primary, key: Array, packed: Array, org: Array, bit: int) -> Array:
-    """Whether the person of each ``key`` (census x person; ``packed`` its primary assignment then) holds a
-    post in organisation ``org`` that is in the group (bit _IN_GROUP) or in scope (_IN_SCOPE): the primary, or
-    another in-group post there (``org`` is in scope wherever it is asked about)."""
-    hit: Array = (packed >= 0) & (org >= 0) & ((packed & bit) > 0) & (_field(packed, "org") == org)
+def _holds_post(
+    rows: _Rows, primary: _Primary, key: Array, packed: Array, org: Array, bit: int, org_there: Array
+) -> Array:
+    """Whether the person of each ``key`` (census x person; ``packed`` its primary assignment then, in
+    organisation ``org_there``) holds a post in organisation ``org`` that is in the group (bit _IN_GROUP) or in
+    scope (_IN_SCOPE): the primary, or another in-group post there (``org`` is in scope wherever asked)."""
+    hit: Array = (org >= 0) & (org_there == org) & ((packed & bit) > 0)  # packed -1: org_there -1
     if len(primary.others):
         other = key * max(len(rows.org_names), 1) + org
         pos = np.minimum(np.searchsorted(primary.others, other), len(primary.others) - 1)
@@ -415,7 +426,7 @@ def _leaver_records(leavers: pl.DataFrame | None, rows: _Rows, censuses: list[da
     return _Exits(keys[first], reason_code[i[first]], retire[i[first]], names, int(known.sum()))
 
 
-def _level_change(rows: _Rows, now: Array, level_next: Array) -> Array:
+def _level_change(rows: _Rows, now: Array | slice, level_next: Array) -> Array:
     """LEVEL_CHANGES index from the level of rows ``now`` (census k) to ``level_next`` (codes at k + 1)."""
     names = rows.level_names
     rank = np.array([LEVEL_RANK.get(n, -1) for n in names] + [-1], dtype=np.int64)  # [-1]: code -1
@@ -428,30 +439,29 @@ def _level_change(rows: _Rows, now: Array, level_next: Array) -> Array:
     return np.select([same, progressed, qualified], [0, 1, 2], default=3)
 
 
-def _classify(rows: _Rows, primary: _Primary, at: Array, exits: _Exits, definition: str) -> dict[str, Array]:
+def _classify(
+    rows: _Rows, primary: _Primary, at: Array | slice, exits: _Exits, definition: str
+) -> dict[str, Array]:
     """Exactly one outcome per person and gap, by the leaver definition (docs/calibration.md 1)."""
     key = rows.key[at]  # census k, and gap k
     key_next = key + rows.n_people
     nxt = primary.table[key_next]  # the primary assignment at census k + 1; -1: in no post
     any_next = nxt >= 0
     group_next = any_next & ((nxt & _IN_GROUP) > 0)
-    org = rows.org[at]
-    org_next = _holds_post(rows, primary, key_next, nxt, org, _IN_GROUP)
+    org, org_b = rows.org[at], _field(nxt, "org")
+    org_next = _holds_post(rows, primary, key_next, nxt, org, _IN_GROUP, org_b)
     gone = {"organisation": ~org_next, "staff_group": ~group_next, "nhs": ~any_next}[definition]
-    reason = np.full(len(at), -1, dtype=np.int64)
-    retire = np.zeros(len(at), dtype=bool)
-    left_org = np.nonzero(~org_next)[
-        0
-    ]  # every exit from the organisation is looked up, whatever the definition
+    reason = np.full(len(key), -1, dtype=np.int64)
+    retire = np.zeros(len(key), dtype=bool)
+    left_org = np.nonzero(~org_next)[0]  # every exit from the organisation, whatever the definition
     if len(exits.keys) and len(left_org):
         pos = np.minimum(np.searchsorted(exits.keys, key[left_org]), len(exits.keys) - 1)
         found = exits.keys[pos] == key[left_org]
         reason[left_org] = np.where(found, exits.reason[pos], -1)
         retire[left_org] = found & exits.retire[pos]
     retire &= rows.age[at] >= RETIREMENT_AGE_MIN
-    outcome = np.select([gone & retire, gone, ~group_next], [2, 1, 3], default=0)
+    outcome = np.where(gone, 1 + retire.astype(np.int64), np.where(group_next, 0, 3))
     stayed = outcome == 0
-    org_b = _field(nxt, "org")
     spec_a, spec_b = rows.spec[at], _field(nxt, "spec")
     return {
         "outcome": outcome,
@@ -468,7 +478,7 @@ def _joiners_in(rows: _Rows, primary: _Primary, later: Array, definition: str) -
     prev_key = rows.key[later] - rows.n_people
     prev = primary.table[prev_key]  # the primary assignment at census k - 1; -1: in no post
     if definition == "organisation":
-        was_in = _holds_post(rows, primary, prev_key, prev, rows.org[later], _IN_SCOPE)
+        was_in = _holds_post(rows, primary, prev_key, prev, rows.org[later], _IN_SCOPE, _field(prev, "org"))
     else:
         was_in = (prev >= 0) & ((prev & _IN_SCOPE) > 0)
     new, prev = later[~was_in], prev[~was_in]
@@ -494,6 +504,15 @@ def _labels(codes: Array, names: Sequence[str] | pl.Series) -> pl.Series:
     text = names if isinstance(names, pl.Series) else pl.Series(list(names), dtype=pl.String)
     text = pl.concat([text, pl.Series([None], dtype=pl.String)]).rechunk()  # -1 -> the last entry: null
     return text.gather(pl.Series(np.where(codes >= 0, codes, len(text) - 1)))
+
+
+def _rows_of(mask: Array) -> Array | slice:
+    """The rows where ``mask`` holds: a slice where they are one run (the usual case: every census but the
+    last, in census order), which reads arrays without copying them."""
+    rows = np.nonzero(mask)[0]
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def _in_scope(rows: _Rows, organisations: set[str] | None) -> Array:
@@ -524,7 +543,7 @@ def link_censuses(
     primary = _primary(rows, in_scope)
     counted = primary.is_primary & in_scope
     at_mask = counted & (rows.k < len(censuses) - 1)
-    at = np.nonzero(at_mask)[0]
+    at = _rows_of(at_mask)
     exits = _leaver_records(leavers, rows, censuses)
     c = _classify(rows, primary, at, exits, definition)
     later = np.nonzero(counted & (rows.k >= 1))[0]
@@ -715,7 +734,8 @@ def _distinct_people(group: Array, person: Array, n_groups: int, n_people: int) 
 @dataclass(frozen=True)
 class _Family:
     """A binomial rate family: its groups (``group_of_cell``: each level x age cell's index into ``keys``,
-    -1 not counted), the events (EVENTS) that are trials and those that are events."""
+    -1 not counted), the events (EVENTS) that are trials and those that are events, and the name of the
+    grouping its distinct people are counted by (``_people_by_family``)."""
 
     family: str
     by: list[str]
@@ -723,6 +743,13 @@ class _Family:
     group_of_cell: Array
     trials: tuple[str, ...]
     events: tuple[str, ...]
+    people: str
+
+
+# Age code -> index into AGE_BANDS; -1: none (130 stands for older; 131, not known, has no band)
+_BAND_OF_AGE_CODE = np.full(_AGE_CODES, -1, dtype=np.int64)
+for _i, (_lo, _hi, _) in enumerate(AGE_BANDS):
+    _BAND_OF_AGE_CODE[_lo : min(_hi, 130) + 1] = _i
 
 
 def _families(level_names: tuple[str, ...]) -> list[_Family]:
@@ -730,10 +757,7 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
     n_levels, bands = len(names), len(AGE_BANDS)
     level = np.repeat(np.arange(n_levels), _AGE_CODES)  # per cell
     age = np.tile(np.arange(_AGE_CODES), n_levels)
-    band_of_age = np.full(_AGE_CODES, -1, dtype=np.int64)
-    for i, (lo, hi, _) in enumerate(AGE_BANDS):
-        band_of_age[lo : min(hi, 130) + 1] = i  # 130 stands for older; 131 (not known) has no band
-    band = band_of_age[age]
+    band = _BAND_OF_AGE_CODE[age]
     labels = [b[2] for b in AGE_BANDS]
     old = (age >= RETIREMENT_AGE_MIN) & (age < 131)
     movers = np.array([n in QUALIFIED_LEVELS[:-1] for n in names])[level]
@@ -742,8 +766,8 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
     stayers = tuple(e for e in EVENTS if e.startswith("stayed"))
     by_level = [(n,) for n in names]
     return [
-        _Family("leaver_rate", ["career_level"], by_level, level, everyone, ("left",)),
-        _Family("leaver_rate", ["age_band"], [(b,) for b in labels], band, everyone, ("left",)),
+        _Family("leaver_rate", ["career_level"], by_level, level, everyone, ("left",), "level"),
+        _Family("leaver_rate", ["age_band"], [(b,) for b in labels], band, everyone, ("left",), "band"),
         _Family(
             "leaver_rate",
             ["career_level", "age_band"],
@@ -751,6 +775,7 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
             np.where(band >= 0, level * bands + band, -1),
             everyone,
             ("left",),
+            "level_band",
         ),
         _Family(
             "retirement_probability",
@@ -759,6 +784,7 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
             np.where(old, np.minimum(age, RETIREMENT_AGE_MAX) - RETIREMENT_AGE_MIN, -1),
             everyone,
             ("retired",),
+            "old_age",
         ),
         _Family(
             "progression_rate",
@@ -767,6 +793,7 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
             np.where(movers, level, -1),
             stayers,
             ("stayed_progressed",),
+            "stayer_level",
         ),
         _Family(
             "trainee_qualified",
@@ -775,23 +802,54 @@ def _families(level_names: tuple[str, ...]) -> list[_Family]:
             np.where(trainees, level, -1),
             stayers,
             ("stayed_qualified",),
+            "stayer_level",
         ),
     ]
 
 
+def _family_people(c: TransitionCodes, f: _Family) -> Array:
+    """Distinct people per group of one family, counted on its own."""
+    group = f.group_of_cell[c.cell]
+    trial_events = np.array([e in f.trials for e in EVENTS])
+    if not trial_events.all():
+        group = np.where(trial_events[c.event], group, -1)
+    return _distinct_people(group, c.person, len(f.keys), c.n_people)
+
+
+def _people_by_family(c: TransitionCodes, families: list[_Family]) -> dict[str, Array]:
+    """Distinct people per group of each grouping: level, band and level x band of everyone, level of
+    stayers from one presence table of (level, band or none, stayed, person); single ages 55+ on their own."""
+    n_levels, n_bands = len(c.level_names) + 1, len(AGE_BANDS)
+    size = n_levels * (n_bands + 1) * 2 * c.n_people
+    old = next(f for f in families if f.people == "old_age")
+    out = {"old_age": _family_people(c, old)}
+    if size > 2**27:  # more than 128 MB: each family on its own
+        out.update({f.people: _family_people(c, f) for f in families if f.people != "old_age"})
+        return out
+    band = _BAND_OF_AGE_CODE[c.age_code]
+    stayed = c.event >= EVENTS.index("stayed_same")
+    flat = (((c.level + 1) * (n_bands + 1) + np.where(band >= 0, band, n_bands)) * 2 + stayed) * c.n_people
+    seen = np.zeros(size, dtype=bool)
+    seen[flat + c.person] = True
+    table: Array = seen.reshape(n_levels, n_bands + 1, 2, c.n_people)
+    any_stay: Array = np.any(table, axis=2)  # (level, band or none, person)
+    out["level"] = any_stay.any(axis=1).sum(axis=-1)
+    out["band"] = any_stay[:, :n_bands].any(axis=0).sum(axis=-1)
+    out["level_band"] = any_stay[:, :n_bands].sum(axis=-1).ravel()  # level * bands + band
+    out["stayer_level"] = table[:, :, 1].any(axis=1).sum(axis=-1)
+    return out
+
+
 def _binomial_rates(
-    c: TransitionCodes, f: _Family, months: Array, level: float, suppress_below: int
+    c: TransitionCodes, f: _Family, people_all: Array, months: Array, level: float, suppress_below: int
 ) -> list[RateEstimate]:
     """Events / person-intervals per group, annualised, with a Jeffreys interval."""
     n_groups = len(f.keys)
     counted = f.group_of_cell >= 0
     trial_events = np.array([e in f.trials for e in EVENTS])
     event_events = np.array([e in f.events for e in EVENTS])
-    onehot = np.zeros((n_groups, len(f.group_of_cell)))
-    onehot[f.group_of_cell[counted], np.nonzero(counted)[0]] = 1.0
-    # (group, event, gap) counts: a sum of cells (exact in floating point: counts are far below 2^53)
-    by_group = np.rint(onehot @ c.counts.reshape(len(f.group_of_cell), -1)).astype(np.int64)
-    by_group = by_group.reshape(n_groups, len(EVENTS), c.n_gaps)
+    by_group = np.zeros((n_groups, len(EVENTS), c.n_gaps), dtype=np.int64)  # (group, event, gap)
+    np.add.at(by_group, f.group_of_cell[counted], c.counts[counted])
     per_gap = by_group[:, trial_events].sum(axis=1)
     trials_all = per_gap.sum(axis=1)
     present = np.nonzero(trials_all)[0]
@@ -799,10 +857,6 @@ def _binomial_rates(
         return []
     events_all = by_group[:, event_events].sum(axis=(1, 2))
     months_all = (per_gap * months).sum(axis=1)  # person-months: each gap's people times its length
-    group = f.group_of_cell[c.cell]
-    if not trial_events.all():
-        group = np.where(trial_events[c.event], group, -1)
-    people_all = _distinct_people(group, c.person, n_groups, c.n_people)
     # in polars' order of the groups (the key columns sorted, nulls first): ties in the final sort keep it
     present = np.array(
         sorted(present, key=lambda i: tuple((v is not None, v) for v in f.keys[i])), dtype=np.int64
@@ -927,8 +981,10 @@ def estimate_rates(
     months = np.asarray(tr.months, dtype=np.float64)
     out = []
     if len(c.k):
-        for f in _families(c.level_names):
-            out += _binomial_rates(c, f, months, level, suppress_below)
+        families = _families(c.level_names)
+        people = _people_by_family(c, families)
+        for f in families:
+            out += _binomial_rates(c, f, people[f.people], months, level, suppress_below)
     out += _joiner_rates(tr, c, level, suppress_below, bootstrap_draws, seed)
     order = {lv: i for i, lv in enumerate(LEVELS)}
     bands = {b[2]: i for i, b in enumerate(AGE_BANDS)}
