@@ -233,3 +233,36 @@ def test_a_hand_case_of_ties_and_other_groups() -> None:
     assert at[("b", "staff_group")]["organisation_code"] == "RJ1"
     assert at[("b", "nhs")]["outcome"] == "moved_staff_group"
     assert at[("b", "staff_group")]["outcome"] == "left"
+
+
+def test_no_rows_or_one_census_link_to_nobody_at_risk() -> None:
+    staff = pl.DataFrame(
+        [
+            {
+                "census_date": date(2024, 1, 31),
+                "staff_key": "a",
+                "organisation_code": "RGT",
+                "specialism_id": "audiology",
+                "career_level": "practitioner",
+                "fte": 1.0,
+                "age": 40,
+            }
+        ],
+        schema={
+            c: STAFF_SCHEMA[c]
+            for c in (
+                "census_date",
+                "staff_key",
+                "organisation_code",
+                "specialism_id",
+                "career_level",
+                "fte",
+                "age",
+            )
+        },
+    )
+    for frame in (staff.head(0), staff):
+        tr = link_censuses(frame, None)
+        assert (tr.at_risk.height, tr.joiners.height) == (0, 0)
+        assert estimate_rates(tr) == [] and transition_counts(tr) == []
+        assert any(n.startswith("No leaver records") for n in tr.notes)

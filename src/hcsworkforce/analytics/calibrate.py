@@ -482,7 +482,11 @@ def _joiners_in(rows: _Rows, primary: _Primary, later: Array, definition: str) -
     else:
         was_in = (prev >= 0) & ((prev & _IN_SCOPE) > 0)
     new, prev = later[~was_in], prev[~was_in]
-    grouped = ((primary.table >= 0) & ((primary.table & _IN_GROUP) > 0)).reshape(rows.n_censuses, -1)
+    if len(new) == 0:
+        return new, np.zeros(0, dtype=np.int64)
+    grouped = ((primary.table >= 0) & ((primary.table & _IN_GROUP) > 0)).reshape(
+        rows.n_censuses, rows.n_people
+    )
     ever = grouped.any(axis=0)
     first_k = np.where(ever, grouped.argmax(axis=0), rows.n_censuses)  # first census in the group
     trainee = np.array([n in TRAINEE_LEVELS for n in rows.level_names] + [False])
