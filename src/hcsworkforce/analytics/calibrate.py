@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,7 +27,7 @@ import numpy.typing as npt
 import polars as pl
 from scipy.special import betaincinv, gammaincinv
 
-from hcsworkforce.model.frames import AGE_BANDS, age_band_expr
+from hcsworkforce.model.frames import AGE_BANDS
 from hcsworkforce.model.scenario import QUALIFIED_LEVELS, TRAINEE_LEVELS
 from hcsworkforce.reference import read_table
 
@@ -56,33 +58,138 @@ ROUTE_SOURCE = {
     "other_organisation": "domestic_recruits",
     "returner": "returners",
 }
-_STAFF_COLUMNS = (
-    "census_date",
+_AT_RISK_COLUMNS = (
+    "k",
     "staff_key",
+    "months",
     "organisation_code",
     "specialism_id",
     "career_level",
-    "fte",
     "age",
+    "outcome",
+    "level_change",
+    "moved_organisation",
+    "changed_specialism",
+    "reason",
+    "person",
 )
+_JOINER_COLUMNS = ("k", "staff_key", "organisation_code", "career_level", "route", "person")
+# What happened to a person at risk, as one small code: the outcome, and for stayers the level change.
+EVENTS = (
+    "left",
+    "retired",
+    "moved_staff_group",
+    "stayed_same",
+    "stayed_progressed",
+    "stayed_qualified",
+    "stayed_other",
+    "stayed",  # a stayer with no level change recorded (only in frames made by hand)
+)
+_AGE_CODES = 132  # ages 0-130 (younger: 0, older: 130), and 131 for not known
 
 
 @dataclass(frozen=True)
+class TransitionCodes:
+    """The rows of ``Transitions.at_risk`` and ``joiners`` as integer codes: what the estimates count over.
+
+    Linking makes them as it goes (a Transitions made from frames alone is coded from them). Counting is then
+    a histogram of small codes (``counts``) and a presence table per family for the distinct people.
+    """
+
+    n_gaps: int
+    k: Array  # census gap
+    person: Array  # a code per staff_key
+    level: Array  # index into level_names; -1: no level
+    level_names: tuple[str, ...]
+    age: Array  # years; 0 where not known
+    age_known: Array
+    outcome: Array  # index into OUTCOMES
+    level_change: Array  # index into LEVEL_CHANGES; -1: none
+    moved_organisation: Array
+    changed_specialism: Array
+    joiner_k: Array
+    joiner_level: Array  # index into LEVELS; -1: another level or none
+    joiner_route: Array  # index into JOINER_ROUTES
+
+    @cached_property
+    def n_people(self) -> int:
+        return int(self.person.max()) + 1 if len(self.person) else 0
+
+    @cached_property
+    def event(self) -> Array:
+        """Index into EVENTS."""
+        stayed = np.where(self.level_change >= 0, 3 + self.level_change, 7)
+        return np.where(self.outcome == 0, stayed, self.outcome - 1)
+
+    @cached_property
+    def age_code(self) -> Array:
+        """Age 0-130 (younger: 0, older: 130), 131: not known."""
+        code: Array = np.where(self.age_known, np.clip(self.age, 0, 130), 131)
+        return code
+
+    @cached_property
+    def cell(self) -> Array:
+        """(level + 1) * _AGE_CODES + age code: the cells every binomial family groups."""
+        cell: Array = (self.level + 1) * _AGE_CODES + self.age_code
+        return cell
+
+    @cached_property
+    def counts(self) -> Array:
+        """People at risk by (cell, event, gap)."""
+        n_cells = (len(self.level_names) + 1) * _AGE_CODES
+        flat = (self.cell * len(EVENTS) + self.event) * self.n_gaps + self.k
+        size = n_cells * len(EVENTS) * self.n_gaps
+        return np.bincount(flat, minlength=size).reshape(n_cells, len(EVENTS), self.n_gaps)
+
+
 class Transitions:
     """Everyone at risk in each census gap with what happened to them, and everyone who joined.
 
     ``at_risk``: one row per (gap k, person in the group at census k): level, age, organisation, specialism,
     months (the gap's length), outcome (OUTCOMES, exactly one), level_change (LEVEL_CHANGES, for stayers),
-    moved_organisation, changed_specialism, reason (the leaver record's, for exits).
-    ``joiners``: one row per (gap k, person in the group at census k + 1 and not at k): level, route.
+    moved_organisation, changed_specialism, reason (the leaver record's, for exits), person (a code per
+    staff_key). ``joiners``: one row per (gap k, person in the group at census k + 1 and not at k): level,
+    route. The estimates count over ``codes``; linking builds the two-million-row ``at_risk`` frame only when
+    it is asked for (``at_risk`` may be given as a function that makes it).
     """
 
-    censuses: list[date]
-    months: list[float]
-    definition: str
-    at_risk: pl.DataFrame
-    joiners: pl.DataFrame
-    notes: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        censuses: list[date],
+        months: list[float],
+        definition: str,
+        at_risk: pl.DataFrame | Callable[[], pl.DataFrame],
+        joiners: pl.DataFrame,
+        notes: list[str] | None = None,
+        codes: TransitionCodes | None = None,
+    ) -> None:
+        self.censuses = censuses
+        self.months = months
+        self.definition = definition
+        self._at_risk = at_risk
+        self._joiners = joiners
+        self.notes = [] if notes is None else notes
+        self._codes = codes
+
+    @property
+    def at_risk(self) -> pl.DataFrame:
+        if not isinstance(self._at_risk, pl.DataFrame):
+            self._at_risk = self._at_risk()
+        return self._at_risk
+
+    @property
+    def joiners(self) -> pl.DataFrame:
+        return self._joiners
+
+    @property
+    def codes(self) -> TransitionCodes | None:
+        return self._codes
+
+    def __repr__(self) -> str:
+        return (
+            f"Transitions({len(self.censuses)} censuses, definition {self.definition!r}, "
+            f"{self.joiners.height:,} joiners)"
+        )
 
 
 def _census_index(staff: pl.DataFrame) -> tuple[list[date], list[float]]:
@@ -91,153 +198,333 @@ def _census_index(staff: pl.DataFrame) -> tuple[list[date], list[float]]:
     return censuses, months
 
 
-def _assignments(staff: pl.DataFrame, censuses: list[date]) -> pl.DataFrame:
-    """Assignments with a census index and the in-group flag (every row, unless a staff_group column says not)."""
-    cols = [c for c in _STAFF_COLUMNS if c in staff.columns]
-    group = (
-        pl.col("staff_group").is_null() | (pl.col("staff_group").str.to_lowercase() == HCS_STAFF_GROUP)
-        if "staff_group" in staff.columns
-        else pl.lit(True)
+# Linking is integer work. Text becomes codes once (one hash pass a column); census k and person p make one
+# key, k * people + p, and a dense (census x person) table of row numbers answers "where was this person at
+# census k + 1?" by indexing, with no join. The table costs 8 bytes a cell: 36 censuses of 80,000 people is
+# 23 MB, a fraction of the frame it indexes.
+def _codes(values: pl.Series) -> tuple[Array, pl.Series]:
+    """Text -> int64 codes (-1 for null), and the categorical column that holds their mapping (the mapping
+    lives only while such a column does: keep it to code more text alike, ``_same_codes``)."""
+    cat = values.cast(pl.Categorical(pl.Categories.random()))
+    physical = cat.to_physical()
+    if physical.null_count():
+        return physical.cast(pl.Int64).fill_null(-1).to_numpy(), cat
+    return physical.to_numpy().astype(np.int64), cat
+
+
+def _names(cat: pl.Series) -> pl.Series:
+    """The text of each code of a column from ``_codes``."""
+    dtype = cat.dtype
+    assert isinstance(dtype, pl.Categorical)
+    return dtype.categories.to_series()
+
+
+def _same_codes(values: pl.Series, like: pl.Series) -> Array:
+    """Text -> the codes of the categorical column ``like`` (text it lacks gets new codes)."""
+    return values.cast(like.dtype).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+
+
+def _day_numbers(dates: pl.Series | list[date]) -> Array:
+    series = dates if isinstance(dates, pl.Series) else pl.Series(dates, dtype=pl.Date)
+    return series.to_physical().cast(pl.Int64).to_numpy()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Every assignment of the history as integer codes (one entry per row of the staff frame)."""
+
+    n_censuses: int
+    n_people: int
+    key: Array  # k * n_people + person
+    k: Array
+    person: Array
+    person_column: pl.Series  # categorical: codes leaver records alike
+    org: Array  # rank of the organisation code in sorted order; -1: none
+    org_names: list[str]  # in that order
+    spec: Array
+    level: Array
+    level_names: tuple[str, ...]
+    in_group: Array
+    fte: Array  # NaN: none
+    age: Array  # 0: none (a retirement needs 55 or over)
+    age_known: Array
+
+
+def _code_rows(staff: pl.DataFrame, censuses: list[date]) -> _Rows:
+    for col in ("staff_key", "census_date"):
+        if staff[col].null_count():
+            raise ValueError(f"{col} must be filled on every row to link censuses")
+    days = _day_numbers(censuses)
+    census_of_day = np.full(int(days[-1] - days[0]) + 1 if len(days) else 0, -1, dtype=np.int64)
+    census_of_day[days - days[0] if len(days) else days] = np.arange(len(days))
+    k = census_of_day[_day_numbers(staff["census_date"]) - (days[0] if len(days) else 0)]
+    person, person_column = _codes(staff["staff_key"])
+    n_people = int(person.max()) + 1 if len(person) else 0
+    org_code, org_column = _codes(staff["organisation_code"])
+    org_names = _names(org_column)
+    order = org_names.arg_sort().to_numpy()  # ties on FTE go to the first organisation code in sort order
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # code -1 (none) stays -1
+    level, level_column = _codes(staff["career_level"])
+    spec, _ = _codes(staff["specialism_id"])
+    if "staff_group" in staff.columns:
+        g = staff["staff_group"]
+        in_group = (g.is_null() | (g.str.to_lowercase() == HCS_STAFF_GROUP)).to_numpy()
+    else:
+        in_group = np.ones(staff.height, dtype=bool)
+    age = staff["age"]
+    return _Rows(
+        n_censuses=len(censuses),
+        n_people=n_people,
+        key=k * n_people + person,
+        k=k,
+        person=person,
+        person_column=person_column,
+        org=rank[org_code],
+        org_names=org_names.gather(pl.Series(order)).to_list(),
+        spec=spec,
+        level=level,
+        level_names=tuple(_names(level_column).to_list()),
+        in_group=np.asarray(in_group, dtype=bool),
+        fte=staff["fte"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        age=age.fill_null(0).cast(pl.Int64).to_numpy(),
+        age_known=age.is_not_null().to_numpy() if age.null_count() else np.ones(len(age), dtype=bool),
     )
-    k = (pl.col("census_date").rank("dense") - 1).cast(pl.Int32)  # censuses are sorted dates
-    return staff.select(
-        k.alias("k"),
-        *(pl.col(c) for c in cols if c != "census_date"),
-        group.alias("in_group"),
-    ).with_columns(_pk(pl.col("k")), _pok(pl.col("k")))
 
 
-# One Int64 per (census, person) and per (census, organisation, person): joins on one integer column are far
-# faster than on several (census -1 .. 2^11, organisation < 2^20, person < 2^32 as codes; -1: "the census
-# before the first", which matches nothing).
-def _pk(k: pl.Expr) -> pl.Expr:
-    return (k.cast(pl.Int64) * 2**32 + pl.col("staff_key").cast(pl.Int64)).alias("pk")
+# A person's primary assignment at a census, packed into one int64 so that one look-up in the (census x
+# person) table answers every question about the next (or the census before): in the group (bit 0), in
+# scope (bit 1), level + 1 (16 bits from bit 2), specialism + 1 (20 bits from bit 18), organisation + 1
+# (24 bits from bit 38); -1: in no post then.
+_IN_GROUP, _IN_SCOPE = 1, 2
+_FIELDS = {"level": (2, 16), "spec": (18, 20), "org": (38, 24)}
 
 
-def _pok(k: pl.Expr) -> pl.Expr:
-    org = pl.col("organisation_code").cast(pl.Int64)
-    return (k.cast(pl.Int64) * 2**52 + org * 2**32 + pl.col("staff_key").cast(pl.Int64)).alias("pok")
+def _field(packed: Array, name: str) -> Array:
+    """One field of packed primary assignments (-1 where packed is -1: in no post)."""
+    shift, bits = _FIELDS[name]
+    out: Array = np.where(packed >= 0, ((packed >> shift) & ((1 << bits) - 1)) - 1, -1)
+    return out
 
 
-def _people(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per (census, person): the primary assignment, in the group first, then the largest FTE."""
-    if rows["pk"].n_unique() == rows.height:
-        return rows
-    return rows.sort(
-        ["pk", "in_group", "fte", "organisation_code"], descending=[False, True, True, False], nulls_last=True
-    ).unique(subset=["pk"], keep="first", maintain_order=True)
-
-
-def _exit_reasons(exits: pl.DataFrame, leavers: pl.DataFrame | None, censuses: list[date]) -> pl.DataFrame:
-    """(k, staff_key) -> the leaving reason of a leaver record ending in (census k, census k + 1]; a reason
-    that says retirement wins where a person has several records."""
-    if leavers is None or leavers.height == 0 or exits.height == 0:
-        return pl.DataFrame(schema={"k": pl.Int32, "staff_key": pl.UInt32, "reason": pl.String})
-    bounds = pl.DataFrame(
-        {"k": list(range(len(censuses) - 1)), "lo": censuses[:-1], "hi": censuses[1:]},
-        schema={"k": pl.Int32, "lo": pl.Date, "hi": pl.Date},
+def _pack(rows: _Rows, in_scope: Array) -> Array:
+    for name, codes in (("level", rows.level), ("spec", rows.spec), ("org", rows.org)):
+        if len(codes) and int(codes.max()) + 2 >= 1 << _FIELDS[name][1]:
+            raise ValueError(f"too many distinct values of {name} to link censuses")
+    packed: Array = (
+        rows.in_group.astype(np.int64)
+        | (in_scope.astype(np.int64) << 1)
+        | ((rows.level + 1) << _FIELDS["level"][0])
+        | ((rows.spec + 1) << _FIELDS["spec"][0])
+        | ((rows.org + 1) << _FIELDS["org"][0])
     )
-    recs = (
-        leavers.select("staff_key", "end_date", pl.col("leaving_reason").fill_null("").alias("reason"))
-        .filter(pl.col("end_date").is_not_null())
-        .unique()
+    return packed
+
+
+@dataclass(frozen=True)
+class _Primary:
+    """Each person's primary assignment at each census, and their other in-group posts' organisations."""
+
+    table: Array  # (census x person) -> the packed primary assignment; -1: not in post
+    is_primary: Array
+    others: Array  # sorted keys key * n_orgs + org of in-group rows that are not primary
+
+
+def _primary_rows(rows: _Rows) -> tuple[Array, Array]:
+    """(is primary, rows that are not) per row. The primary assignment: in the group first, then the largest
+    FTE, then the first organisation code (then the first row, where posts tie on all three)."""
+    n = len(rows.key)
+    posts = np.bincount(rows.key, minlength=rows.n_censuses * rows.n_people)
+    shared = posts[rows.key] > 1
+    is_primary = np.ones(n, dtype=bool)
+    if not shared.any():
+        return is_primary, np.zeros(0, dtype=np.int64)
+    d = np.nonzero(shared)[0]
+    fte, org = rows.fte[d], rows.org[d]
+    order = np.lexsort(
+        (
+            d,
+            np.where(org < 0, np.iinfo(np.int64).max, org),
+            np.where(np.isnan(fte), np.inf, -fte),
+            ~rows.in_group[d],
+            rows.key[d],  # the last key sorts first
+        )
     )
-    return (
-        exits.select("k", "staff_key")
-        .join(bounds, on="k")
-        .join(recs, on="staff_key")
-        .filter((pl.col("end_date") > pl.col("lo")) & (pl.col("end_date") <= pl.col("hi")))
-        .with_columns(pl.col("reason").str.to_lowercase().str.contains("retire").alias("retire"))
-        .sort("retire", descending=True)
-        .unique(subset=["k", "staff_key"], keep="first")
-        .select("k", "staff_key", "reason")
-    )
+    d = d[order]
+    first = np.ones(len(d), dtype=bool)
+    first[1:] = rows.key[d[1:]] != rows.key[d[:-1]]
+    rest = d[~first]
+    is_primary[rest] = False
+    return is_primary, rest
 
 
-def _lookup(left: pl.DataFrame, right: pl.DataFrame, key: str) -> pl.DataFrame:
-    """``left`` with ``right``'s other columns where ``right`` (unique keys) has the row's key, else nulls: a
-    left join by sorting and binary search. Polars' hash join of two million rows took seconds on a busy
-    two-core machine; this takes a fraction of a second."""
-    r = right.sort(key)
-    rk = r[key].to_numpy()
-    lk = left[key].to_numpy()
-    pos = np.clip(np.searchsorted(rk, lk), 0, max(len(rk) - 1, 0))
-    found = (rk[pos] == lk) if len(rk) else np.zeros(len(lk), dtype=bool)
-    idx = pl.Series(np.where(found, pos, 0).astype(np.int64))
-    hit = pl.Series(found)
-    cols = [pl.when(hit).then(r[c].gather(idx)).otherwise(None).alias(c) for c in r.columns if c != key]
-    return (
-        left.with_columns(cols)
-        if len(r)
-        else left.with_columns(pl.lit(None).cast(r[c].dtype).alias(c) for c in r.columns if c != key)
-    )
+def _primary(rows: _Rows, in_scope: Array) -> _Primary:
+    is_primary, rest = _primary_rows(rows)
+    table = np.full(rows.n_censuses * rows.n_people, -1, dtype=np.int64)
+    packed = _pack(rows, in_scope)
+    if len(rest):
+        table[rows.key[is_primary]] = packed[is_primary]
+    else:
+        table[rows.key] = packed
+    rest = rest[rows.in_group[rest] & (rows.org[rest] >= 0)]
+    others = np.sort(rows.key[rest] * max(len(rows.org_names), 1) + rows.org[rest])
+    return _Primary(table, is_primary, others)
 
 
-def _membership(rows: pl.DataFrame, people: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Presence at each census under the key of the census before, so that a join asks 'still there next?'."""
-    back = _pk(pl.col("k") - 1)
-    group_rows = rows.filter(pl.col("in_group"))
+def _holds_post(
+    rows: _Rows, primary: _Primary, key: Array, packed: Array, org: Array, bit: int, org_there: Array
+) -> Array:
+    """Whether the person of each ``key`` (census x person; ``packed`` its primary assignment then, in
+    organisation ``org_there``) holds a post in organisation ``org`` that is in the group (bit _IN_GROUP) or in
+    scope (_IN_SCOPE): the primary, or another in-group post there (``org`` is in scope wherever asked)."""
+    hit: Array = (org >= 0) & (org_there == org) & ((packed & bit) > 0)  # packed -1: org_there -1
+    if len(primary.others):
+        other = key * max(len(rows.org_names), 1) + org
+        pos = np.minimum(np.searchsorted(primary.others, other), len(primary.others) - 1)
+        hit |= (org >= 0) & (primary.others[pos] == other)
+    return hit
+
+
+@dataclass(frozen=True)
+class _Exits:
+    """Leaver records by (census gap, person): the one whose reason says retirement where there are several
+    (else the first)."""
+
+    keys: Array  # sorted gap * n_people + person
+    reason: Array  # index into reason_names
+    retire: Array
+    reason_names: pl.Series
+    known: int  # distinct leaver records of people in the history
+
+
+def _leaver_records(leavers: pl.DataFrame | None, rows: _Rows, censuses: list[date]) -> _Exits:
+    none = np.zeros(0, dtype=np.int64)
+    if leavers is None or leavers.height == 0:
+        return _Exits(none, none, none.astype(bool), pl.Series([], dtype=pl.String), 0)
+    # Each census lists its 12 months' leavers: one record appears in up to 12 censuses.
+    recs = leavers.select(
+        "staff_key", "end_date", pl.col("leaving_reason").fill_null("").alias("reason")
+    ).unique(maintain_order=True)
+    person = _same_codes(recs["staff_key"], rows.person_column)
+    in_staff = np.zeros(max(rows.n_people, int(person.max(initial=0)) + 1), dtype=bool)
+    in_staff[rows.person] = True
+    known = (person >= 0) & in_staff[np.maximum(person, 0)]
+    retire = recs["reason"].str.to_lowercase().str.contains("retire").to_numpy()
+    reason_code, reason_column = _codes(recs["reason"])
+    ends = recs["end_date"]
+    days = ends.to_physical().cast(pl.Int64).fill_null(0).to_numpy()
+    gap = np.searchsorted(_day_numbers(censuses), days, side="left") - 1  # end in (census gap, gap + 1]
+    ok = known & ends.is_not_null().to_numpy() & (gap >= 0) & (gap < len(censuses) - 1)
+    i = np.nonzero(ok)[0]
+    keys = gap[i] * rows.n_people + person[i]
+    order = np.lexsort((i, ~retire[i], keys))
+    i, keys = i[order], keys[order]
+    first = np.ones(len(i), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    names = _names(reason_column)
+    return _Exits(keys[first], reason_code[i[first]], retire[i[first]], names, int(known.sum()))
+
+
+def _level_change(rows: _Rows, now: Array | slice, level_next: Array) -> Array:
+    """LEVEL_CHANGES index from the level of rows ``now`` (census k) to ``level_next`` (codes at k + 1)."""
+    names = rows.level_names
+    rank = np.array([LEVEL_RANK.get(n, -1) for n in names] + [-1], dtype=np.int64)  # [-1]: code -1
+    trainee = np.array([n in TRAINEE_LEVELS for n in names] + [False])
+    a, b = rows.level[now], level_next
+    ra, rb = rank[a], rank[b]
+    same = (a >= 0) & (a == b)
+    progressed = (ra >= 0) & (rb > ra)
+    qualified = trainee[a] & (rb >= 0)
+    return np.select([same, progressed, qualified], [0, 1, 2], default=3)
+
+
+def _classify(
+    rows: _Rows, primary: _Primary, at: Array | slice, exits: _Exits, definition: str
+) -> dict[str, Array]:
+    """Exactly one outcome per person and gap, by the leaver definition (docs/calibration.md 1)."""
+    key = rows.key[at]  # census k, and gap k
+    key_next = key + rows.n_people
+    nxt = primary.table[key_next]  # the primary assignment at census k + 1; -1: in no post
+    any_next = nxt >= 0
+    group_next = any_next & ((nxt & _IN_GROUP) > 0)
+    org, org_b = rows.org[at], _field(nxt, "org")
+    org_next = _holds_post(rows, primary, key_next, nxt, org, _IN_GROUP, org_b)
+    gone = {"organisation": ~org_next, "staff_group": ~group_next, "nhs": ~any_next}[definition]
+    reason = np.full(len(key), -1, dtype=np.int64)
+    retire = np.zeros(len(key), dtype=bool)
+    left_org = np.nonzero(~org_next)[0]  # every exit from the organisation, whatever the definition
+    if len(exits.keys) and len(left_org):
+        pos = np.minimum(np.searchsorted(exits.keys, key[left_org]), len(exits.keys) - 1)
+        found = exits.keys[pos] == key[left_org]
+        reason[left_org] = np.where(found, exits.reason[pos], -1)
+        retire[left_org] = found & exits.retire[pos]
+    retire &= rows.age[at] >= RETIREMENT_AGE_MIN
+    outcome = np.where(gone, 1 + retire.astype(np.int64), np.where(group_next, 0, 3))
+    stayed = outcome == 0
+    spec_a, spec_b = rows.spec[at], _field(nxt, "spec")
     return {
-        "any": people.select(back, pl.lit(True).alias("any_next")),
-        "group": people.filter(pl.col("in_group")).select(
-            back,
-            pl.lit(True).alias("group_next"),
-            pl.col("career_level").alias("level_next"),
-            pl.col("specialism_id").alias("specialism_next"),
-            pl.col("organisation_code").alias("organisation_next"),
-        ),
-        "org": group_rows.select(_pok(pl.col("k") - 1)).unique().with_columns(pl.lit(True).alias("org_next")),
+        "outcome": outcome,
+        "level_change": np.where(stayed, _level_change(rows, at, _field(nxt, "level")), -1),
+        "moved_organisation": stayed & (org >= 0) & (org_b >= 0) & (org != org_b),
+        "changed_specialism": stayed & (spec_a >= 0) & (spec_b >= 0) & (spec_a != spec_b),
+        "reason": reason,
     }
 
 
-def _level_change() -> pl.Expr:
-    rank = pl.col("career_level").replace_strict(LEVEL_RANK, default=None, return_dtype=pl.Int32)
-    rank_next = pl.col("level_next").replace_strict(LEVEL_RANK, default=None, return_dtype=pl.Int32)
-    trainee = pl.col("career_level").is_in(list(TRAINEE_LEVELS))
-    return (
-        pl.when(pl.col("level_next") == pl.col("career_level"))
-        .then(pl.lit("same"))
-        .when(rank.is_not_null() & rank_next.is_not_null() & (rank_next > rank))
-        .then(pl.lit("progressed"))
-        .when(trainee & rank_next.is_not_null())
-        .then(pl.lit("qualified"))
-        .otherwise(pl.lit("other"))
-    )
-
-
-def _classify(at_risk: pl.DataFrame, definition: str) -> pl.DataFrame:
-    """Exactly one outcome per person and gap, by the leaver definition (docs/calibration.md 1)."""
-    any_next = pl.col("any_next").fill_null(False)
-    group_next = pl.col("group_next").fill_null(False)
-    org_next = pl.col("org_next").fill_null(False)
+def _joiners_in(rows: _Rows, primary: _Primary, later: Array, definition: str) -> tuple[Array, Array]:
+    """Of people in scope at census k >= 1 (rows ``later``), those who joined (not in scope at k - 1, by the
+    definition): (their rows, their route in as JOINER_ROUTES index)."""
+    prev_key = rows.key[later] - rows.n_people
+    prev = primary.table[prev_key]  # the primary assignment at census k - 1; -1: in no post
     if definition == "organisation":
-        gone = ~org_next
-    elif definition == "staff_group":
-        gone = ~group_next
-    else:  # nhs: only leaving every organisation of the data counts; a move to another staff group is its own
-        gone = ~any_next
-    retire = pl.col("reason").fill_null("").str.to_lowercase().str.contains("retire") & (
-        pl.col("age").fill_null(0) >= RETIREMENT_AGE_MIN
+        was_in = _holds_post(rows, primary, prev_key, prev, rows.org[later], _IN_SCOPE, _field(prev, "org"))
+    else:
+        was_in = (prev >= 0) & ((prev & _IN_SCOPE) > 0)
+    new, prev = later[~was_in], prev[~was_in]
+    if len(new) == 0:
+        return new, np.zeros(0, dtype=np.int64)
+    grouped = ((primary.table >= 0) & ((primary.table & _IN_GROUP) > 0)).reshape(
+        rows.n_censuses, rows.n_people
     )
-    outcome = (
-        pl.when(gone & retire)
-        .then(pl.lit("retired"))
-        .when(gone)
-        .then(pl.lit("left"))
-        .when(~group_next)
-        .then(pl.lit("moved_staff_group"))
-        .otherwise(pl.lit("stayed"))
+    ever = grouped.any(axis=0)
+    first_k = np.where(ever, grouped.argmax(axis=0), rows.n_censuses)  # first census in the group
+    trainee = np.array([n in TRAINEE_LEVELS for n in rows.level_names] + [False])
+    route = np.select(
+        [
+            trainee[rows.level[new]],
+            (prev >= 0) & ((prev & _IN_GROUP) > 0),
+            prev >= 0,
+            first_k[rows.person[new]] < rows.k[new],
+        ],
+        [0, 1, 2, 3],
+        default=4,
     )
-    stayed = pl.col("outcome") == "stayed"
-    return at_risk.with_columns(outcome.alias("outcome")).with_columns(
-        pl.when(stayed).then(_level_change()).otherwise(None).alias("level_change"),
-        (stayed & (pl.col("organisation_next") != pl.col("organisation_code")).fill_null(False)).alias(
-            "moved_organisation"
-        ),
-        (stayed & (pl.col("specialism_next") != pl.col("specialism_id")).fill_null(False)).alias(
-            "changed_specialism"
-        ),
-    )
+    return new, route
+
+
+def _labels(codes: Array, names: Sequence[str] | pl.Series) -> pl.Series:
+    """Codes -> their text (-1: null)."""
+    text = names if isinstance(names, pl.Series) else pl.Series(list(names), dtype=pl.String)
+    text = pl.concat([text, pl.Series([None], dtype=pl.String)]).rechunk()  # -1 -> the last entry: null
+    return text.gather(pl.Series(np.where(codes >= 0, codes, len(text) - 1)))
+
+
+def _rows_of(mask: Array) -> Array | slice:
+    """The rows where ``mask`` holds: a slice where they are one run (the usual case: every census but the
+    last, in census order), which reads arrays without copying them."""
+    rows = np.nonzero(mask)[0]
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
+def _in_scope(rows: _Rows, organisations: set[str] | None) -> Array:
+    if organisations is None:
+        return rows.in_group
+    chosen = np.array([name in organisations for name in rows.org_names] + [False])  # [-1]: none
+    scoped: Array = rows.in_group & chosen[rows.org]
+    return scoped
 
 
 def link_censuses(
@@ -255,118 +542,79 @@ def link_censuses(
     if definition not in DEFINITIONS:
         raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not {definition!r}")
     censuses, months = _census_index(staff)
-    coded, keys, orgs = _encode(staff)
-    rows = _assignments(coded, censuses)
-    people = _people(rows)
-    member = _membership(rows, people)
-    in_scope = pl.col("in_group")
-    if organisations is not None:
-        ids = [i for i, code in enumerate(orgs.to_list()) if code in organisations]
-        in_scope = in_scope & pl.col("organisation_code").is_in(ids)
-    leavers = _encode_leavers(leavers, keys)
-    gap_months = pl.DataFrame(
-        {"k": list(range(len(months))), "months": months}, schema={"k": pl.Int32, "months": pl.Float64}
+    rows = _code_rows(staff, censuses)
+    in_scope = _in_scope(rows, organisations)
+    primary = _primary(rows, in_scope)
+    counted = primary.is_primary & in_scope
+    at_mask = counted & (rows.k < len(censuses) - 1)
+    at = _rows_of(at_mask)
+    exits = _leaver_records(leavers, rows, censuses)
+    c = _classify(rows, primary, at, exits, definition)
+    later = np.nonzero(counted & (rows.k >= 1))[0]
+    new, route = _joiners_in(rows, primary, later, definition)
+    j_mask = np.zeros(staff.height, dtype=bool)
+    j_mask[new] = True
+    gap_months = np.asarray(months, dtype=np.float64)
+
+    def at_risk() -> pl.DataFrame:
+        return (
+            staff.select("staff_key", "organisation_code", "specialism_id", "career_level", "age")
+            .filter(pl.Series(at_mask))
+            .with_columns(
+                pl.Series("k", rows.k[at], dtype=pl.Int32),
+                pl.Series("months", gap_months[rows.k[at]], dtype=pl.Float64),
+                _labels(c["outcome"], OUTCOMES).alias("outcome"),
+                _labels(c["level_change"], LEVEL_CHANGES).alias("level_change"),
+                pl.Series("moved_organisation", c["moved_organisation"], dtype=pl.Boolean),
+                pl.Series("changed_specialism", c["changed_specialism"], dtype=pl.Boolean),
+                _labels(c["reason"], exits.reason_names).alias("reason"),
+                pl.Series("person", rows.person[at], dtype=pl.UInt32),
+            )
+            .select(_AT_RISK_COLUMNS)
+        )
+
+    joiners = (
+        staff.select("staff_key", "organisation_code", "career_level")
+        .filter(pl.Series(j_mask))
+        .with_columns(
+            pl.Series("k", rows.k[new] - 1, dtype=pl.Int32),
+            _labels(route, JOINER_ROUTES).alias("route"),
+            pl.Series("person", rows.person[new], dtype=pl.UInt32),
+        )
+        .select(_JOINER_COLUMNS)
     )
-    at_risk = people.filter(in_scope & (pl.col("k") < len(censuses) - 1)).join(gap_months, on="k")
-    at_risk = _lookup(
-        _lookup(_lookup(at_risk, member["any"], "pk"), member["group"], "pk"), member["org"], "pok"
+    levels = {lv: i for i, lv in enumerate(LEVELS)}
+    to_levels = np.array([levels.get(n, -1) for n in rows.level_names] + [-1], dtype=np.int64)
+    codes = TransitionCodes(
+        n_gaps=len(months),
+        k=rows.k[at],
+        person=rows.person[at],
+        level=rows.level[at],
+        level_names=rows.level_names,
+        age=rows.age[at],
+        age_known=rows.age_known[at],
+        outcome=c["outcome"],
+        level_change=c["level_change"],
+        moved_organisation=c["moved_organisation"],
+        changed_specialism=c["changed_specialism"],
+        joiner_k=rows.k[new] - 1,
+        joiner_level=to_levels[rows.level[new]],
+        joiner_route=route,
     )
-    exits = at_risk.filter(~pl.col("org_next").fill_null(False))
-    at_risk = at_risk.join(_exit_reasons(exits, leavers, censuses), on=["k", "staff_key"], how="left")
-    at_risk = _classify(at_risk, definition).select(
-        "k",
-        "staff_key",
-        "months",
-        "organisation_code",
-        "specialism_id",
-        "career_level",
-        "age",
-        "outcome",
-        "level_change",
-        "moved_organisation",
-        "changed_specialism",
-        "reason",
-    )
-    joiners = _joiners(people, rows, in_scope, definition)
-    notes = _link_notes(at_risk, leavers, staff, definition)
-    return Transitions(
-        censuses, months, definition, _decode(at_risk, keys, orgs), _decode(joiners, keys, orgs), notes
-    )
+    notes = _link_notes(c, exits.known, staff, definition)
+    return Transitions(censuses, months, definition, at_risk, joiners, notes, codes)
 
 
-# Linking joins two million rows several times: on integer codes it is several times faster than on text.
-def _encode(staff: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
-    """staff_key and organisation_code as UInt32 codes (positions in the sorted distinct values)."""
-    keys = staff["staff_key"].drop_nulls().unique().sort()
-    orgs = staff["organisation_code"].drop_nulls().unique().sort()
-    coded = staff.with_columns(
-        pl.col("staff_key").cast(pl.Enum(keys)).to_physical().alias("staff_key"),
-        pl.col("organisation_code").cast(pl.Enum(orgs)).to_physical().alias("organisation_code"),
-    )
-    return coded, keys, orgs
-
-
-def _encode_leavers(leavers: pl.DataFrame | None, keys: pl.Series) -> pl.DataFrame | None:
-    if leavers is None:
-        return None
-    known = leavers.filter(pl.col("staff_key").is_in(keys.implode()))
-    return known.with_columns(pl.col("staff_key").cast(pl.Enum(keys)).to_physical().alias("staff_key"))
-
-
-def _decode(frame: pl.DataFrame, keys: pl.Series, orgs: pl.Series) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.col("staff_key").alias("person"),  # the code, kept: counting distinct people is faster on it
-        keys.gather(frame["staff_key"]).alias("staff_key"),
-        orgs.gather(frame["organisation_code"]).alias("organisation_code"),
-    )
-
-
-def _joiners(people: pl.DataFrame, rows: pl.DataFrame, in_scope: pl.Expr, definition: str) -> pl.DataFrame:
-    """People in scope at census k + 1 who were not in it at k (gap k), with their route in."""
-    nxt = people.filter(in_scope & (pl.col("k") >= 1)).select(
-        (pl.col("k") - 1).alias("k"),
-        "staff_key",
-        "organisation_code",
-        "career_level",
-        _pk(pl.col("k") - 1),
-        _pok(pl.col("k") - 1),
-    )
-    key = "pok" if definition == "organisation" else "pk"
-    before = (rows if definition == "organisation" else people).filter(in_scope).select(key).unique()
-    new = _lookup(nxt, before.with_columns(pl.lit(True).alias("was_in")), key).filter(
-        pl.col("was_in").is_null()
-    )
-    in_any = people.select("pk", pl.col("in_group").alias("group_then"))
-    first_seen = (
-        people.filter(pl.col("in_group")).group_by("staff_key").agg(pl.col("k").min().alias("first_k"))
-    )
-    out = _lookup(_lookup(new, in_any, "pk"), first_seen, "staff_key")
-    route = (
-        pl.when(pl.col("career_level").is_in(list(TRAINEE_LEVELS)))
-        .then(pl.lit("trainee"))
-        .when(pl.col("group_then").fill_null(False))
-        .then(pl.lit("other_organisation"))
-        .when(pl.col("group_then").is_not_null())
-        .then(pl.lit("other_staff_group"))
-        .when(pl.col("first_k") < pl.col("k") + 1)
-        .then(pl.lit("returner"))
-        .otherwise(pl.lit("new"))
-    )
-    return out.select("k", "staff_key", "organisation_code", "career_level", route.alias("route"))
-
-
-def _link_notes(
-    at_risk: pl.DataFrame, leavers: pl.DataFrame | None, staff: pl.DataFrame, definition: str
-) -> list[str]:
+def _link_notes(c: dict[str, Array], leaver_records: int, staff: pl.DataFrame, definition: str) -> list[str]:
     notes = []
-    exits = at_risk.filter(pl.col("outcome").is_in(["left", "retired"]))
-    unexplained = exits.filter(pl.col("reason").is_null()).height
-    if exits.height and unexplained:
+    exits = (c["outcome"] == 1) | (c["outcome"] == 2)
+    unexplained = int((exits & (c["reason"] < 0)).sum())
+    if exits.any() and unexplained:
         notes.append(
-            f"{unexplained:,} of {exits.height:,} exits have no leaver record ending in their census gap: "
+            f"{unexplained:,} of {int(exits.sum()):,} exits have no leaver record ending in their census gap: "
             "counted as leavers (not retirement)"
         )
-    if leavers is None or leavers.height == 0:
+    if leaver_records == 0:
         notes.append(
             "No leaver records: retirements cannot be told from other leavers (all counted as leavers)"
         )
@@ -443,47 +691,204 @@ class RateEstimate:
         }
 
 
+def _transition_codes(tr: Transitions) -> TransitionCodes:
+    """The codes linking made, while they describe tr's own frames; else the frames coded again."""
+    if tr.codes is not None:
+        return tr.codes
+    a, j = tr.at_risk, tr.joiners
+    # "person": the code linking gave each staff_key
+    person = a["person"].cast(pl.Int64).to_numpy() if "person" in a.columns else _codes(a["staff_key"])[0]
+    level, level_column = _codes(a["career_level"].cast(pl.String))
+
+    def index(col: pl.Series, names: Sequence[str]) -> Array:
+        mapping = {n: i for i, n in enumerate(names)}
+        return col.replace_strict(mapping, default=-1, return_dtype=pl.Int64).fill_null(-1).to_numpy()
+
+    return TransitionCodes(
+        n_gaps=len(tr.months),
+        k=a["k"].cast(pl.Int64).to_numpy(),
+        person=person,
+        level=level,
+        level_names=tuple(_names(level_column).to_list()),
+        age=a["age"].fill_null(0).cast(pl.Int64).to_numpy(),
+        age_known=a["age"].is_not_null().to_numpy(),
+        outcome=index(a["outcome"], OUTCOMES),
+        level_change=index(a["level_change"], LEVEL_CHANGES),
+        moved_organisation=a["moved_organisation"].fill_null(False).to_numpy(),
+        changed_specialism=a["changed_specialism"].fill_null(False).to_numpy(),
+        joiner_k=j["k"].cast(pl.Int64).to_numpy(),
+        joiner_level=index(j["career_level"], LEVELS),
+        joiner_route=index(j["route"], JOINER_ROUTES),
+    )
+
+
+def _distinct_people(group: Array, person: Array, n_groups: int, n_people: int) -> Array:
+    """The number of distinct people in each group (group codes 0 .. n_groups - 1; -1: not counted)."""
+    size = n_groups * n_people
+    pair = np.where(group >= 0, group * n_people + person, size)  # size: the slot of the rows not counted
+    if size <= 2**26:  # a presence table of at most 64 MB: no sorting
+        seen = np.zeros(size + 1, dtype=bool)
+        seen[pair] = True
+        counts: Array = seen[:size].reshape(n_groups, n_people).sum(axis=1)
+        return counts
+    pairs = np.unique(pair)
+    return np.bincount(pairs[pairs < size] // n_people, minlength=n_groups)
+
+
+@dataclass(frozen=True)
+class _Family:
+    """A binomial rate family: its groups (``group_of_cell``: each level x age cell's index into ``keys``,
+    -1 not counted), the events (EVENTS) that are trials and those that are events, and the name of the
+    grouping its distinct people are counted by (``_people_by_family``)."""
+
+    family: str
+    by: list[str]
+    keys: list[tuple[Any, ...]]
+    group_of_cell: Array
+    trials: tuple[str, ...]
+    events: tuple[str, ...]
+    people: str
+
+
+# Age code -> index into AGE_BANDS; -1: none (130 stands for older; 131, not known, has no band)
+_BAND_OF_AGE_CODE = np.full(_AGE_CODES, -1, dtype=np.int64)
+for _i, (_lo, _hi, _) in enumerate(AGE_BANDS):
+    _BAND_OF_AGE_CODE[_lo : min(_hi, 130) + 1] = _i
+
+
+def _families(level_names: tuple[str, ...]) -> list[_Family]:
+    names: list[str | None] = [None, *level_names]  # level code + 1; 0: no level
+    n_levels, bands = len(names), len(AGE_BANDS)
+    level = np.repeat(np.arange(n_levels), _AGE_CODES)  # per cell
+    age = np.tile(np.arange(_AGE_CODES), n_levels)
+    band = _BAND_OF_AGE_CODE[age]
+    labels = [b[2] for b in AGE_BANDS]
+    old = (age >= RETIREMENT_AGE_MIN) & (age < 131)
+    movers = np.array([n in QUALIFIED_LEVELS[:-1] for n in names])[level]
+    trainees = np.array([n in TRAINEE_LEVELS for n in names])[level]
+    everyone = EVENTS
+    stayers = tuple(e for e in EVENTS if e.startswith("stayed"))
+    by_level = [(n,) for n in names]
+    return [
+        _Family("leaver_rate", ["career_level"], by_level, level, everyone, ("left",), "level"),
+        _Family("leaver_rate", ["age_band"], [(b,) for b in labels], band, everyone, ("left",), "band"),
+        _Family(
+            "leaver_rate",
+            ["career_level", "age_band"],
+            [(n, b) for n in names for b in labels],
+            np.where(band >= 0, level * bands + band, -1),
+            everyone,
+            ("left",),
+            "level_band",
+        ),
+        _Family(
+            "retirement_probability",
+            ["age"],
+            [(a,) for a in range(RETIREMENT_AGE_MIN, RETIREMENT_AGE_MAX + 1)],
+            np.where(old, np.minimum(age, RETIREMENT_AGE_MAX) - RETIREMENT_AGE_MIN, -1),
+            everyone,
+            ("retired",),
+            "old_age",
+        ),
+        _Family(
+            "progression_rate",
+            ["career_level"],
+            by_level,
+            np.where(movers, level, -1),
+            stayers,
+            ("stayed_progressed",),
+            "stayer_level",
+        ),
+        _Family(
+            "trainee_qualified",
+            ["career_level"],
+            by_level,
+            np.where(trainees, level, -1),
+            stayers,
+            ("stayed_qualified",),
+            "stayer_level",
+        ),
+    ]
+
+
+def _family_people(c: TransitionCodes, f: _Family) -> Array:
+    """Distinct people per group of one family, counted on its own."""
+    group = f.group_of_cell[c.cell]
+    trial_events = np.array([e in f.trials for e in EVENTS])
+    if not trial_events.all():
+        group = np.where(trial_events[c.event], group, -1)
+    return _distinct_people(group, c.person, len(f.keys), c.n_people)
+
+
+def _people_by_family(c: TransitionCodes, families: list[_Family]) -> dict[str, Array]:
+    """Distinct people per group of each grouping: level, band and level x band of everyone, level of
+    stayers from one presence table of (level, band or none, stayed, person); single ages 55+ on their own."""
+    n_levels, n_bands = len(c.level_names) + 1, len(AGE_BANDS)
+    size = n_levels * (n_bands + 1) * 2 * c.n_people
+    old = next(f for f in families if f.people == "old_age")
+    out = {"old_age": _family_people(c, old)}
+    if size > 2**27:  # more than 128 MB: each family on its own
+        out.update({f.people: _family_people(c, f) for f in families if f.people != "old_age"})
+        return out
+    band = _BAND_OF_AGE_CODE[c.age_code]
+    stayed = c.event >= EVENTS.index("stayed_same")
+    flat = (((c.level + 1) * (n_bands + 1) + np.where(band >= 0, band, n_bands)) * 2 + stayed) * c.n_people
+    seen = np.zeros(size, dtype=bool)
+    seen[flat + c.person] = True
+    table: Array = seen.reshape(n_levels, n_bands + 1, 2, c.n_people)
+    any_stay: Array = np.any(table, axis=2)  # (level, band or none, person)
+    out["level"] = any_stay.any(axis=1).sum(axis=-1)
+    out["band"] = any_stay[:, :n_bands].any(axis=0).sum(axis=-1)
+    out["level_band"] = any_stay[:, :n_bands].sum(axis=-1).ravel()  # level * bands + band
+    out["stayer_level"] = table[:, :, 1].any(axis=1).sum(axis=-1)
+    return out
+
+
 def _binomial_rates(
-    frame: pl.DataFrame, family: str, by: list[str], event: pl.Expr, level: float, suppress_below: int
+    c: TransitionCodes, f: _Family, people_all: Array, months: Array, level: float, suppress_below: int
 ) -> list[RateEstimate]:
     """Events / person-intervals per group, annualised, with a Jeffreys interval."""
-    if frame.height == 0:
+    n_groups = len(f.keys)
+    counted = f.group_of_cell >= 0
+    trial_events = np.array([e in f.trials for e in EVENTS])
+    event_events = np.array([e in f.events for e in EVENTS])
+    by_group = np.zeros((n_groups, len(EVENTS), c.n_gaps), dtype=np.int64)  # (group, event, gap)
+    np.add.at(by_group, f.group_of_cell[counted], c.counts[counted])
+    per_gap = by_group[:, trial_events].sum(axis=1)
+    trials_all = per_gap.sum(axis=1)
+    present = np.nonzero(trials_all)[0]
+    if len(present) == 0:
         return []
-    agg = (
-        frame.group_by(by)
-        .agg(
-            event.sum().alias("events"),
-            pl.len().alias("trials"),
-            pl.col("person" if "person" in frame.columns else "staff_key").n_unique().alias("people"),
-            pl.col("months").sum().alias("person_months"),
-        )
-        .sort(by)
+    events_all = by_group[:, event_events].sum(axis=(1, 2))
+    months_all = (per_gap * months).sum(axis=1)  # person-months: each gap's people times its length
+    # in polars' order of the groups (the key columns sorted, nulls first): ties in the final sort keep it
+    present = np.array(
+        sorted(present, key=lambda i: tuple((v is not None, v) for v in f.keys[i])), dtype=np.int64
     )
-    d = agg["events"].to_numpy().astype(np.float64)
-    n = agg["trials"].to_numpy().astype(np.float64)
-    months = agg["person_months"].to_numpy() / np.maximum(n, 1.0)  # exposure-weighted mean gap
+    d = events_all[present].astype(np.float64)
+    n = trials_all[present].astype(np.float64)
+    person_months = months_all[present]
+    mean_months = person_months / np.maximum(n, 1.0)  # exposure-weighted mean gap
     lo, hi = jeffreys_interval(d, n, level)
-    rate, lo_y, hi_y = annualise(d / np.maximum(n, 1.0), months), annualise(lo, months), annualise(hi, months)
+    rate = annualise(d / np.maximum(n, 1.0), mean_months)
+    lo_y, hi_y = annualise(lo, mean_months), annualise(hi, mean_months)
     method = f"events / person-intervals, annualised at a constant hazard; Jeffreys {level:.0%} interval"
-    out = []
-    for i, row in enumerate(agg.iter_rows(named=True)):
-        events = int(row["events"])
-        out.append(
-            RateEstimate(
-                family=family,
-                key={k: row[k] for k in by},
-                events=events,
-                trials=int(row["trials"]),
-                at_risk_people=int(row["people"]),
-                exposure_person_years=float(row["person_months"]) / 12.0,
-                rate_per_year=float(rate[i]),
-                lower=float(lo_y[i]),
-                upper=float(hi_y[i]),
-                method=method,
-                suppressed=0 < events < suppress_below,
-            )
+    return [
+        RateEstimate(
+            family=f.family,
+            key=dict(zip(f.by, f.keys[g], strict=True)),
+            events=int(events_all[g]),
+            trials=int(trials_all[g]),
+            at_risk_people=int(people_all[g]),
+            exposure_person_years=float(person_months[i]) / 12.0,
+            rate_per_year=float(rate[i]),
+            lower=float(lo_y[i]),
+            upper=float(hi_y[i]),
+            method=method,
+            suppressed=0 < int(events_all[g]) < suppress_below,
         )
-    return out
+        for i, g in enumerate(present)
+    ]
 
 
 def _joiner_groups() -> list[tuple[str, dict[str, str], tuple[str, ...]]]:
@@ -497,8 +902,20 @@ def _joiner_groups() -> list[tuple[str, dict[str, str], tuple[str, ...]]]:
     return groups
 
 
+def _stock_by_level(c: TransitionCodes) -> tuple[Array, Array]:
+    """(people at risk by LEVELS index and gap, distinct people at risk by LEVELS index)."""
+    levels = {lv: i for i, lv in enumerate(LEVELS)}
+    to_levels = np.array([levels.get(n, -1) for n in c.level_names] + [-1], dtype=np.int64)
+    per_level = c.counts.reshape(len(c.level_names) + 1, _AGE_CODES, len(EVENTS), c.n_gaps).sum(axis=(1, 2))
+    stock = np.zeros((len(LEVELS), c.n_gaps), dtype=np.int64)
+    for i, name in enumerate(c.level_names):
+        if name in levels:
+            stock[levels[name]] += per_level[i + 1]  # code + 1: 0 is no level
+    return stock, _distinct_people(to_levels[c.level], c.person, len(LEVELS), c.n_people)
+
+
 def _joiner_rates(
-    tr: Transitions, level: float, suppress_below: int, draws: int, seed: int
+    tr: Transitions, c: TransitionCodes, level: float, suppress_below: int, draws: int, seed: int
 ) -> list[RateEstimate]:
     """Joiners a year per person-year of stock, by level and route (and by the recruitment source the routes
     measure), with a percentile bootstrap over census gaps (resampled with replacement)."""
@@ -506,10 +923,13 @@ def _joiner_rates(
     if n_gaps == 0:
         return []
     months = np.asarray(tr.months)
-    stock = tr.at_risk.group_by("k", "career_level").len("n")
-    who = "person" if "person" in tr.at_risk.columns else "staff_key"
-    people = dict(tr.at_risk.group_by("career_level").agg(pl.col(who).n_unique()).iter_rows())
-    joined = tr.joiners.group_by("k", "career_level", "route").len("j")
+    stock, people = _stock_by_level(c)
+    n_routes = len(JOINER_ROUTES)
+    ok = c.joiner_level >= 0
+    joined = np.bincount(
+        (c.joiner_level[ok] * n_routes + c.joiner_route[ok]) * n_gaps + c.joiner_k[ok],
+        minlength=len(LEVELS) * n_routes * n_gaps,
+    ).reshape(len(LEVELS), n_routes, n_gaps)
     pick = np.random.default_rng(seed).integers(0, n_gaps, size=(draws, n_gaps))
     weight = np.zeros((draws, n_gaps))
     np.add.at(weight, (np.repeat(np.arange(draws), n_gaps), pick.ravel()), 1.0)
@@ -519,16 +939,10 @@ def _joiner_rates(
         f"census gaps ({draws:,} draws, percentile) and the Poisson Jeffreys interval"
     )
     out = []
-    for lv in LEVELS:
-        s = stock.filter(pl.col("career_level") == lv)
-        ks = s["k"].to_numpy()
-        exposure = np.zeros(n_gaps)
-        exposure[ks] = s["n"].to_numpy() * months[ks] / 12.0
-        j_lv = joined.filter(pl.col("career_level") == lv)
+    for li, lv in enumerate(LEVELS):
+        exposure = stock[li] * months / 12.0
         for family, key, routes in _joiner_groups():
-            j = j_lv.filter(pl.col("route").is_in(list(routes))).group_by("k").agg(pl.col("j").sum())
-            counts = np.zeros(n_gaps)
-            counts[j["k"].to_numpy()] = j["j"].to_numpy()
+            counts = joined[li, [JOINER_ROUTES.index(r) for r in routes]].sum(axis=0).astype(np.float64)
             total, exp_total = float(counts.sum()), float(exposure.sum())
             if exp_total <= 0:
                 continue
@@ -544,8 +958,8 @@ def _joiner_rates(
                     family=family,
                     key={"career_level": lv, **key},
                     events=int(total),
-                    trials=int(s["n"].sum()),
-                    at_risk_people=int(people.get(lv, 0)),
+                    trials=int(stock[li].sum()),
+                    at_risk_people=int(people[li]),
                     exposure_person_years=exp_total,
                     rate_per_year=total / exp_total,
                     lower=float(lo),
@@ -567,49 +981,15 @@ def estimate_rates(
 ) -> list[RateEstimate]:
     """Every rate family with its interval. Counts of 1 to ``suppress_below`` - 1 events are suppressed (the
     rate, its interval and the count are withheld, and the scenario does not use them)."""
-    a = tr.at_risk.with_columns(age_band_expr("age").alias("age_band"))
-    left = pl.col("outcome") == "left"
-    out = _binomial_rates(a, "leaver_rate", ["career_level"], left, level, suppress_below)
-    out += _binomial_rates(
-        a.filter(pl.col("age_band").is_not_null()), "leaver_rate", ["age_band"], left, level, suppress_below
-    )
-    out += _binomial_rates(
-        a.filter(pl.col("age_band").is_not_null()),
-        "leaver_rate",
-        ["career_level", "age_band"],
-        left,
-        level,
-        suppress_below,
-    )
-    old = a.filter(pl.col("age") >= RETIREMENT_AGE_MIN).with_columns(
-        pl.col("age").clip(upper_bound=RETIREMENT_AGE_MAX).alias("age")
-    )
-    out += _binomial_rates(
-        old, "retirement_probability", ["age"], pl.col("outcome") == "retired", level, suppress_below
-    )
-    stayed = a.filter(pl.col("outcome") == "stayed")
-    movers = stayed.filter(pl.col("career_level").is_in(list(QUALIFIED_LEVELS[:-1])))
-    out += _binomial_rates(
-        movers,
-        "progression_rate",
-        ["career_level"],
-        pl.col("level_change") == "progressed",
-        level,
-        suppress_below,
-    )
-    trainees = stayed.filter(pl.col("career_level").is_in(list(TRAINEE_LEVELS)))
-    out += _binomial_rates(
-        trainees,
-        "trainee_qualified",
-        ["career_level"],
-        pl.col("level_change") == "qualified",
-        level,
-        suppress_below,
-    )
-    out += _joiner_rates(tr, level, suppress_below, bootstrap_draws, seed)
-    for e in out:  # keys read the same whatever order polars grouped them in
-        if "age" in e.key:
-            e.key["age"] = int(e.key["age"])
+    c = _transition_codes(tr)
+    months = np.asarray(tr.months, dtype=np.float64)
+    out = []
+    if len(c.k):
+        families = _families(c.level_names)
+        people = _people_by_family(c, families)
+        for f in families:
+            out += _binomial_rates(c, f, people[f.people], months, level, suppress_below)
+    out += _joiner_rates(tr, c, level, suppress_below, bootstrap_draws, seed)
     order = {lv: i for i, lv in enumerate(LEVELS)}
     bands = {b[2]: i for i, b in enumerate(AGE_BANDS)}
     return sorted(
@@ -628,24 +1008,30 @@ def estimate_rates(
 
 def transition_counts(tr: Transitions) -> list[dict[str, Any]]:
     """Per census gap: people at risk by outcome, stayers' changes, and joiners by route (a table to check)."""
-    a = tr.at_risk
-    per = a.group_by("k").agg(
-        pl.len().alias("at_risk"),
-        *((pl.col("outcome") == o).sum().alias(o) for o in OUTCOMES),
-        (pl.col("level_change") == "progressed").sum().alias("progressed"),
-        (pl.col("level_change") == "qualified").sum().alias("trainees_qualified"),
-        pl.col("moved_organisation").sum().alias("moved_organisation"),
-        pl.col("changed_specialism").sum().alias("changed_specialism"),
-    )
-    j = tr.joiners.group_by("k").agg(
-        *((pl.col("route") == r).sum().alias(f"joined_{r}") for r in JOINER_ROUTES)
-    )
-    merged = per.join(j, on="k", how="left").sort("k").fill_null(0)
-    rows = []
-    for r in merged.iter_rows(named=True):
-        k = int(r.pop("k"))
-        rows.append({"from": tr.censuses[k], "to": tr.censuses[k + 1], **{n: int(v) for n, v in r.items()}})
-    return rows
+    c = _transition_codes(tr)
+    n = c.n_gaps
+    by_event = c.counts.sum(axis=0)  # (event, gap)
+    ev = {e: by_event[i] for i, e in enumerate(EVENTS)}
+    stayed = sum(by_event[i] for i, e in enumerate(EVENTS) if e.startswith("stayed"))
+    columns = {
+        "at_risk": by_event.sum(axis=0),
+        "stayed": stayed,
+        "left": ev["left"],
+        "retired": ev["retired"],
+        "moved_staff_group": ev["moved_staff_group"],
+        "progressed": ev["stayed_progressed"],
+        "trainees_qualified": ev["stayed_qualified"],
+        "moved_organisation": np.bincount(c.k[c.moved_organisation], minlength=n),
+        "changed_specialism": np.bincount(c.k[c.changed_specialism], minlength=n),
+        **{
+            f"joined_{r}": np.bincount(c.joiner_k[c.joiner_route == i], minlength=n)
+            for i, r in enumerate(JOINER_ROUTES)
+        },
+    }
+    return [  # gaps with nobody at risk are not listed
+        {"from": tr.censuses[k], "to": tr.censuses[k + 1], **{name: int(v[k]) for name, v in columns.items()}}
+        for k in np.nonzero(columns["at_risk"])[0]
+    ]
 
 
 # --- The scenario block -------------------------------------------------------------------------------------
@@ -835,6 +1221,15 @@ def _reference_retirement() -> dict[int, dict[str, str]]:
     return out
 
 
+def _pooled_retirements(tr: Transitions, ages: list[int]) -> tuple[float, float]:
+    """(retirements, people at risk) over these ages (the last age stands for itself and older)."""
+    c = _transition_codes(tr)
+    cells = c.counts.reshape(len(c.level_names) + 1, _AGE_CODES, len(EVENTS), c.n_gaps)
+    age = np.arange(_AGE_CODES)
+    chosen = np.isin(np.minimum(age, RETIREMENT_AGE_MAX), ages) & (age < _AGE_CODES - 1)
+    return float(cells[:, chosen, EVENTS.index("retired")].sum()), float(cells[:, chosen].sum())
+
+
 def _retirement_choices(
     tr: Transitions, estimates: list[RateEstimate], source: str, min_people: int, level: float
 ) -> list[Choice]:
@@ -854,9 +1249,7 @@ def _retirement_choices(
     # The scale's spread: the relative uncertainty of the retirement rate pooled over the measured ages.
     sd, note, kind = 0.0, "no age measured: no spread", "illustrative"
     if measured_ages:
-        old = tr.at_risk.filter(pl.col("age").clip(upper_bound=RETIREMENT_AGE_MAX).is_in(measured_ages))
-        d = float((old["outcome"] == "retired").sum())
-        n = float(old.height)
+        d, n = _pooled_retirements(tr, measured_ages)
         lo, hi = jeffreys_interval(np.array([d]), np.array([n]), level)
         if d > 0:
             sd = sd_of_interval(float(lo[0]), float(hi[0]), level) / (d / n)

@@ -35,12 +35,12 @@ STAFF_COLUMNS = (
     "census_date",
     "staff_key",
     "organisation_code",
-    "region_code",
     "specialism_id",
     "career_level",
     "fte",
     "age",
 )
+# region_code is read only for a regional scope: looking it up for two million rows costs a fraction of a second
 LEAVER_COLUMNS = ("census_date", "staff_key", "end_date", "leaving_reason")
 
 
@@ -173,7 +173,8 @@ def run(store: Any, query: CalibrateQuery, scope: Scope = NATIONAL) -> Calibrate
     """Measure the planning rates over the query's census window and build the scenario block."""
     check_query(query)
     dates = window(store, query.start, query.end)
-    staff = store.staff_history(dates, columns=STAFF_COLUMNS)
+    columns = (*STAFF_COLUMNS, "region_code") if scope.kind == "region" else STAFF_COLUMNS
+    staff = store.staff_history(dates, columns=columns)
     leavers = store.leavers_history(dates, columns=LEAVER_COLUMNS)
     organisations = _scope_organisations(staff, scope)
     tr = link_censuses(staff, leavers, definition=query.definition, organisations=organisations)
