@@ -70,3 +70,25 @@ def test_synth_then_import_then_profile_end_to_end(
     code, out, err = run_cli(["profile", "--by", "region", "--db", db], capsys)
     assert code == 0, err
     assert "Total" in out and "2,000" in out
+
+
+def test_the_command_table_matches_what_the_modules_register() -> None:
+    """`hcs JOB` imports only JOB's module (start-up time), found through COMMAND_MODULES: a command added to
+    a module without a line there would still work, but slowly; one listed wrongly would not be found."""
+    import importlib
+
+    import typer
+
+    from hcsworkforce import cli
+
+    registered: dict[str, str] = {}
+    for name in cli.command_modules():
+        module = importlib.import_module(f"hcsworkforce.cli.{name}")
+        if hasattr(module, "register"):
+            probe = typer.Typer()
+            module.register(probe)
+            for c in probe.registered_commands:
+                registered[c.name or c.callback.__name__] = name  # type: ignore[union-attr]
+            for g in probe.registered_groups:
+                registered[str(g.name)] = name
+    assert registered == cli.COMMAND_MODULES
