@@ -47,7 +47,7 @@ def instance(
 ) -> tuple[pl.DataFrame, pl.DataFrame, SurgeScenario, dict[str, str]]:
     rng = np.random.default_rng(seed)
     orgs = organisations(n_orgs)
-    specs = list(reference.specialisms())
+    specs = [s.id for s in reference.specialisms().values() if s.status != "not_known"]
     weights = rng.gamma(1.0, 1.0, len(specs))
     weights /= weights.sum()
     org_ix = rng.integers(0, len(orgs), n_staff)

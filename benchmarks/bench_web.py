@@ -104,14 +104,16 @@ def _prepare(folder: Path, url: str) -> list[Account]:
     from hcsworkforce.api import accounts
     from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
-    from hcsworkforce.synth.workforce import synthesise, write
+    from hcsworkforce.synth.workforce import default_census_date, synthesise, write
 
     extract = folder / "extract.csv"
+    census = default_census_date()
     if not extract.exists():
-        result = synthesise(staff=60_000, seed=2025)
+        result = synthesise(staff=60_000, seed=2025, census_date=census)
         write(result, extract, folder / "establishment.csv")
     store = open_store(url, migrate=True)
-    import_extract(extract, store, census_date=None, establishment=folder / "establishment.csv")
+    # The canonical extract carries no date of its own: the census date is given, never taken from today.
+    import_extract(extract, store, census_date=census, establishment=folder / "establishment.csv")
     users = _accounts(store.staff())
     for a in users:
         if accounts.get_user_by_name(store, a.username) is None:

@@ -24,6 +24,7 @@ from hcsworkforce.ingest import esr
 from hcsworkforce.ingest.dates import DATE_EXPECTED, parse_dates
 from hcsworkforce.ingest.pseudonymise import load_key, pseudonymise
 from hcsworkforce.ingest.reader import ROW_COL, RawTable, read_table
+from hcsworkforce.model.frames import BANK_SCHEMA, STATUS_SCHEMA
 
 MAX_PROBLEMS_LISTED = 200
 
@@ -244,24 +245,6 @@ class ValidExtract:
     # Every in-post row of the report, HCS and other staff groups, in analytics.discovery.FRAME_SCHEMA:
     # screened for healthcare scientists coded elsewhere and counted for leadership; never stored as rows.
     discovery: pl.DataFrame = field(default_factory=pl.DataFrame)
-
-
-BANK_SCHEMA: dict[str, Any] = {
-    "staff_key": pl.String,
-    "assignment_key": pl.String,
-    "organisation_code": pl.String,
-    "specialism_id": pl.String,
-    "career_level": pl.String,
-    "afc_band": pl.String,
-    "fte": pl.Float64,
-    "age": pl.Int32,
-    "category": pl.String,
-}
-STATUS_SCHEMA: dict[str, Any] = {
-    "assignment_key": pl.String,
-    "organisation_code": pl.String,
-    "status": pl.String,
-}
 
 
 def _age_at(census: date, dob: pl.Expr) -> pl.Expr:
@@ -969,20 +952,8 @@ def _shape(
         has_leaver_data="end_date" in cols,
         findings=findings,
         rows=f.height,
-        bank=bank.select(
-            "staff_key",
-            "assignment_key",
-            "organisation_code",
-            "specialism_id",
-            "career_level",
-            "afc_band",
-            "fte",
-            "age",
-            "category",
-        ),
-        statuses=staff.filter(pl.col("status") != "active").select(
-            "assignment_key", "organisation_code", "status"
-        ),
+        bank=bank.select(list(BANK_SCHEMA)),
+        statuses=staff.filter(pl.col("status") != "active").select(list(STATUS_SCHEMA)),
         others=chosen.others,
         leaver_destinations=leavers.select("staff_key", "leaver_destination"),
     )

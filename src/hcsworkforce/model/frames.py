@@ -93,3 +93,23 @@ def age_band_expr(age_col: str = "age") -> pl.Expr:
 
 def empty(schema: dict[str, pl.DataType | type[pl.DataType]]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
+
+
+# Bank and honorary assignments of healthcare scientists (counted apart from staff in post; bank is supply),
+# and in-post assignments whose ESR status makes them unavailable (store.tables_esr keeps both).
+BANK_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "staff_key": pl.String,
+    "assignment_key": pl.String,
+    "organisation_code": pl.String,
+    "specialism_id": pl.String,
+    "career_level": pl.String,
+    "afc_band": pl.String,
+    "fte": pl.Float64,
+    "age": pl.Int32,
+    "category": pl.String,  # bank | honorary
+}
+STATUS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "assignment_key": pl.String,
+    "organisation_code": pl.String,
+    "status": pl.String,  # maternity | career_break | secondment | suspended | other
+}

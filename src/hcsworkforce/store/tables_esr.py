@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table
 
+from hcsworkforce.model import frames
 from hcsworkforce.store.tables import metadata
 
 # Bank and honorary assignments of healthcare scientists: counted apart from staff in post (bank is supply).
@@ -36,15 +37,5 @@ Index(
     "ix_assignment_statuses_census", assignment_statuses.c.census_id, assignment_statuses.c.organisation_code
 )
 
-BANK_COLUMNS = [
-    "staff_key",
-    "assignment_key",
-    "organisation_code",
-    "specialism_id",
-    "career_level",
-    "afc_band",
-    "fte",
-    "age",
-    "category",
-]
-STATUS_COLUMNS = ["assignment_key", "organisation_code", "status"]
+BANK_COLUMNS = list(frames.BANK_SCHEMA)
+STATUS_COLUMNS = list(frames.STATUS_SCHEMA)
