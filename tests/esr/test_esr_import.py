@@ -188,3 +188,16 @@ def test_local_rules_put_a_row_in_or_out(tmp_path: Path) -> None:
     found = _findings(store)
     assert "local rule (row 2)" not in found["healthcare_scientists_found"]["detail"]
     assert found["other_staff_groups"]["count"] == 5
+
+
+def test_people_away_in_esr_are_in_post_but_not_available_to_deploy(tmp_path: Path) -> None:
+    from hcsworkforce.ingest.pseudonymise import load_key, pseudonymise
+    from hcsworkforce.services.deploy import unavailable_staff_keys
+
+    sip, leavers = write_reports(tmp_path)
+    store = open_store(f"sqlite:///{tmp_path / 'hcs.db'}", migrate=True)
+    import_extract(sip, store, leavers=leavers)
+    staff = store.staff()
+    # 10000008 is on maternity leave (her only post); 10000003 has an active post beside a bank one.
+    assert unavailable_staff_keys(store, staff) == pseudonymise(["10000008"], load_key())
+    assert staff.filter(pl.col("staff_key").is_in(unavailable_staff_keys(store, staff))).height == 1

@@ -19,6 +19,7 @@ import polars as pl
 from hcsworkforce.api import services
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services.deploy import unavailable_staff_keys
 from hcsworkforce.store import Store
 
 MAX_RUNS = 2000  # Monte Carlo runs a web user may ask for; the CLI has no such cap
@@ -236,7 +237,9 @@ def run_deployment(store: Store, params: dict[str, Any], scope: Scope, progress:
     if staff.height == 0:
         raise UserInputError("there are no staff in post in your area")
     progress(0.2, f"Solving the deployment plan over {staff['staff_key'].n_unique():,} people")
-    plan = plan_deployment(staff, loaded.scenario, framework)
+    # In post but away (maternity, career break, secondment, suspension in ESR): not available.
+    away = unavailable_staff_keys(store, staff, None, scope)
+    plan = plan_deployment(staff, loaded.scenario, framework, absent_staff_keys=away)
     out = deploy_report.json_payload(plan, loaded.scenario.name)
     out["by_role"] = deploy_report.by_role(plan) if plan.mode != "backup" else []
     out["notes"] = deploy_report.notes(plan)

@@ -8,6 +8,7 @@ import typer
 
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit, err_console
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.services.deploy import unavailable_staff_keys
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +65,11 @@ def register(app: typer.Typer) -> None:
                     f"{unmatched:,} competency record(s) name staff not in post; they are ignored."
                 )
         absent_keys = pseudonymise(absent_raw, key) if absent_raw else []
+        # In post but away (maternity, career break, secondment, suspension in ESR): not available.
+        away = unavailable_staff_keys(store, staff, parse_date_option("--census-date", census_date))
+        if away:
+            err_console.print(f"{len(away):,} people in post are away (ESR status) and not available.")
+        absent_keys = sorted({*absent_keys, *away})
         with err_console.status("Solving the deployment plan ..."):
             plan = plan_deployment(
                 staff, loaded.scenario, framework, competencies=comp_frame, absent_staff_keys=absent_keys
