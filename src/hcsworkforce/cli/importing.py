@@ -118,8 +118,10 @@ def register(app: typer.Typer) -> None:
         if warnings:
             err_console.print("Data-quality findings (loaded, worth a look; `hcs quality` lists them all):")
             for f in warnings:
+                # Likely healthcare scientists carry long evidence: two examples here, all in `hcs likely-hcs`.
+                n = 2 if f["check"] == "likely_hcs_in_other_staff_group" else 5
                 ex = (
-                    f", e.g. {', '.join(finding_example(e) for e in f['examples'][:5])}"
+                    f", e.g. {'; '.join(finding_example(e) for e in f['examples'][:n])}"
                     if f["examples"]
                     else ""
                 )
