@@ -241,7 +241,6 @@ class ValidExtract:
     statuses: pl.DataFrame = field(default_factory=lambda: _empty(STATUS_SCHEMA))
     # Every row of other staff groups, for the data-quality screen and leadership figures (never stored).
     others: pl.DataFrame = field(default_factory=pl.DataFrame)
-    leaver_destinations: pl.DataFrame = field(default_factory=pl.DataFrame)
     # Every in-post row of the report, HCS and other staff groups, in analytics.discovery.FRAME_SCHEMA:
     # screened for healthcare scientists coded elsewhere and counted for leadership; never stored as rows.
     discovery: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -944,7 +943,6 @@ def _shape(
         bank=bank.select(list(BANK_SCHEMA)),
         statuses=staff.filter(pl.col("status") != "active").select(list(STATUS_SCHEMA)),
         others=chosen.others,
-        leaver_destinations=leavers.select("staff_key", "leaver_destination"),
     )
 
 

@@ -145,8 +145,7 @@ def import_extract(
     except UserInputError as e:
         store.log_rejected_import(source, None, e.total, {"problems": [p.to_dict() for p in e.problems[:50]]})
         raise
-    for report in valid_leavers:
-        valid = _with_leavers_report(valid, report)
+    valid = _with_leavers_reports(valid, valid_leavers)
     t_disc = time.perf_counter()
     counts, likely = _discover(valid.discovery, organisation)
     valid.findings.append(finding_for_likely_hcs(likely))
@@ -283,29 +282,37 @@ def _validate_both(
     return valid, reports
 
 
-def _with_leavers_report(valid: Any, report: Any) -> Any:
-    """The staff-in-post report's rows with the leavers report's leavers (an assignment in both: once)."""
-    extra = report.leavers.filter(~pl.col("assignment_key").is_in(valid.leavers["assignment_key"].implode()))
-    orgs = pl.concat([valid.organisations, report.organisations]).unique("code", keep="first")
-    kept = [dict(f) for f in report.findings if f["check"] in _LEAVERS_REPORT_CHECKS]
-    for f in kept:
-        f["check"] = "leavers_report_" + f["check"]
-    # Several leavers reports (a monthly history): one finding of each kind, their counts added up.
-    for f in kept:
-        same = next((g for g in valid.findings if g["check"] == f["check"]), None)
-        if same is not None:
-            same["count"] += f["count"]
-            what = "healthcare scientists" if "healthcare" in f["check"] else "other staff groups"
-            same["detail"] = f"{same['count']:,} rows of {what} in the leavers reports"
-            same["examples"] = []
-            f["check"] = ""
-    kept = [f for f in kept if f["check"]]
-    summary = next(f for f in valid.findings if f["check"] == "summary")
-    summary["detail"] += f"; {extra.height:,} leaver rows from the leavers report"
+def _with_leavers_reports(valid: Any, reports: Sequence[Any]) -> Any:
+    """The staff-in-post report's rows with the leavers reports' leavers, each assignment once; of the
+    reports' own findings, one per kind with the counts added up (a monthly history brings twelve)."""
+    if not reports:
+        return valid
+    extra = (
+        pl.concat([r.leavers for r in reports], how="vertical_relaxed")
+        .unique("assignment_key", keep="first", maintain_order=True)
+        .filter(~pl.col("assignment_key").is_in(valid.leavers["assignment_key"].implode()))
+    )
+    orgs = pl.concat([valid.organisations, *(r.organisations for r in reports)]).unique("code", keep="first")
+    kept: dict[str, dict[str, Any]] = {}
+    for f in (f for r in reports for f in r.findings if f["check"] in _LEAVERS_REPORT_CHECKS):
+        check = "leavers_report_" + f["check"]
+        if check not in kept:
+            kept[check] = {**f, "check": check}
+        else:
+            what = "healthcare scientists" if "healthcare" in check else "other staff groups"
+            count = kept[check]["count"] + f["count"]
+            kept[check].update(
+                count=count, detail=f"{count:,} rows of {what} in the leavers reports", examples=[]
+            )
+    plural = "s" if len(reports) > 1 else ""
+    suffix = f"; {extra.height:,} leaver rows from the leavers report{plural}"
+    findings = [
+        {**f, "detail": f["detail"] + suffix} if f["check"] == "summary" else f for f in valid.findings
+    ]
     return replace(
         valid,
         leavers=pl.concat([valid.leavers, extra], how="vertical_relaxed"),
         organisations=orgs,
         has_leaver_data=True,
-        findings=valid.findings + kept,
+        findings=findings + list(kept.values()),
     )
