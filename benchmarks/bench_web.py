@@ -101,7 +101,7 @@ def _accounts(staff: Any) -> list[Account]:
 
 
 def _prepare(folder: Path, url: str) -> list[Account]:
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
     from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
     from hcsworkforce.synth.workforce import default_census_date, synthesise, write

@@ -91,7 +91,7 @@ def make_settings(folder: Path, database_url: str | None = None, **extra: Any) -
 @pytest.fixture(scope="session")
 def loaded_dir(tmp_path_factory: pytest.TempPathFactory, demo_files: dict[str, Path]) -> Path:
     """A data directory with the demo census imported and three users; copied per test module."""
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
     from hcsworkforce.services.imports import import_extract
     from hcsworkforce.store import open_store
 
@@ -134,12 +134,12 @@ def scope_codes(data_dir: Path) -> tuple[str, str]:
 
 @pytest.fixture
 def app(data_dir: Path) -> Iterator[Any]:
-    from hcsworkforce.api import services
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
+    from hcsworkforce.services import cache
 
-    services.clear_caches()
+    cache.clear_caches()
     yield create_app(make_settings(data_dir), queue_mode="immediate")
-    services.clear_caches()
+    cache.clear_caches()
 
 
 def csrf_from(html: str) -> str:
@@ -170,9 +170,9 @@ HISTORY_END = date(2025, 3, 31)
 def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """14 monthly censuses of 3,000 synthetic staff in 15 organisations (a leaver spike planted in the largest),
     with absence, a staff survey and a key-people directory; a national, a region and an organisation user."""
-    from hcsworkforce.api import accounts
     from hcsworkforce.ingest.directory import to_store_rows as people_rows
     from hcsworkforce.ingest.survey import to_store_rows as survey_rows
+    from hcsworkforce.services import accounts
     from hcsworkforce.services.trends import import_history, read_manifest
     from hcsworkforce.store import open_store
     from hcsworkforce.store.tables_engagement import replace_survey_results, write_key_people

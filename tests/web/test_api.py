@@ -215,7 +215,7 @@ def test_audit_log_records_sign_ins_downloads_and_imports(client: Any, demo_file
 
 
 def test_disabled_user_is_signed_out(client: Any) -> None:
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
 
     sign_in(client, "reg")
     assert client.get("/api/v1/headline").status_code == 200

@@ -65,7 +65,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, source: Path) -> Iterator[s
             sys.executable,
             "-m",
             "uvicorn",
-            "hcsworkforce.api.app:app_from_env",
+            "hcsworkforce.server.app:app_from_env",
             "--factory",
             "--host",
             "127.0.0.1",

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hcsworkforce.services import cache
 from tests.web.conftest import make_settings, sign_in
 
 
@@ -19,16 +20,15 @@ from tests.web.conftest import make_settings, sign_in
 def hclient(tmp_path: Path, history_dir: Path) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
-    from hcsworkforce.api import services
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
 
     for p in history_dir.iterdir():
         if p.is_file():
             shutil.copy(p, tmp_path / p.name)
-    services.clear_caches()
+    cache.clear_caches()
     with TestClient(create_app(make_settings(tmp_path), queue_mode="immediate")) as c:
         yield c
-    services.clear_caches()
+    cache.clear_caches()
 
 
 @pytest.fixture
@@ -171,13 +171,12 @@ def test_funnel_suppresses_small_counts_for_views_across_organisations(
     """With a high threshold every organisation's small counts are hidden from a national user."""
     from fastapi.testclient import TestClient
 
-    from hcsworkforce.api import services
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
 
     for p in history_dir.iterdir():
         if p.is_file():
             shutil.copy(p, tmp_path / p.name)
-    services.clear_caches()
+    cache.clear_caches()
     app = create_app(make_settings(tmp_path, suppress_below=1000), queue_mode="immediate")
     with TestClient(app) as c:
         sign_in(c, "nat")
@@ -188,7 +187,7 @@ def test_funnel_suppresses_small_counts_for_views_across_organisations(
         sign_in(c, "org")
         own = c.get("/api/v1/funnel", params={"metric": "leaver_rate_12m"}).json()["organisations"]
         assert len(own) == 1 and own[0]["rate"] is not None
-    services.clear_caches()
+    cache.clear_caches()
 
 
 # -- board pack --------------------------------------------------------------------------------------------

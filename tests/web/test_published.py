@@ -31,14 +31,14 @@ def load_published(folder: Path) -> None:
 def pub_client(data_dir: Path) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
-    from hcsworkforce.api import services
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
+    from hcsworkforce.services import cache
 
     load_published(data_dir)
-    services.clear_caches()
+    cache.clear_caches()
     with TestClient(create_app(make_settings(data_dir), queue_mode="immediate")) as c:
         yield c
-    services.clear_caches()
+    cache.clear_caches()
 
 
 def test_national_user_profiles_england_from_the_published_tables(pub_client: Any) -> None:

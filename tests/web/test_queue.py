@@ -37,15 +37,15 @@ def _wait_done(client: Any, job_id: str, timeout: float = 60) -> dict[str, Any]:
 def test_upload_runs_on_the_queue(queue: str, data_dir: Path, demo_files: dict[str, Path]) -> None:
     from fastapi.testclient import TestClient
 
-    from hcsworkforce.api import services
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
+    from hcsworkforce.services import cache
 
     extra: dict[str, Any] = {}
     if queue == "redis":
         if not _redis_up():
             pytest.skip("Redis is not running on 127.0.0.1:6379 (make services starts it)")
         extra["queue_url"] = REDIS_URL
-    services.clear_caches()
+    cache.clear_caches()
     app = create_app(make_settings(data_dir, **extra), queue_mode="thread")
     if queue == "redis":
         # A stale task left by another run names another database's job: execute_job finds no such job and

@@ -21,7 +21,7 @@ def _app() -> Any:
     # attached per test below.
     import tempfile
 
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="hcs-schemathesis-"))
     _state["folder"] = folder
@@ -38,7 +38,7 @@ def signed_in(loaded_dir: Path) -> Iterator[dict[str, str]]:
 
     from fastapi.testclient import TestClient
 
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
     from hcsworkforce.store import open_store
 
     folder: Path = _state["folder"]

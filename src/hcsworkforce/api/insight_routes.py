@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from hcsworkforce.api import accounts, insight
-from hcsworkforce.api.accounts import User
-from hcsworkforce.api.deps import client_ip, ctx, current_user, verify_csrf
 from hcsworkforce.api.routes import Format, suppression_note, tabular_response
+from hcsworkforce.routing.deps import client_ip, ctx, current_user, verify_csrf
+from hcsworkforce.services import accounts, insight
+from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

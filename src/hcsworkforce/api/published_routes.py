@@ -15,12 +15,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from hcsworkforce.api import services
-from hcsworkforce.api.accounts import User
-from hcsworkforce.api.deps import ctx, current_user
 from hcsworkforce.api.routes import Format, tabular_response
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.routing.deps import ctx, current_user
+from hcsworkforce.services import access
 from hcsworkforce.services import published as svc
+from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1/published", tags=["api"])
 
@@ -34,7 +34,7 @@ def scoped(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except svc.OutOfScope:
-        raise services.OutOfScope from None
+        raise access.OutOfScope from None
 
 
 def profile_view(
@@ -62,7 +62,7 @@ def benchmark_organisation(request: Request, user: User, organisation: str | Non
     which must be within the user's scope."""
     if user.scope.kind == "organisation":
         if organisation and organisation.strip().upper() != user.scope.code:
-            raise services.OutOfScope
+            raise access.OutOfScope
         return str(user.scope.code)
     if not organisation:
         raise UserInputError(
@@ -74,7 +74,7 @@ def benchmark_organisation(request: Request, user: User, organisation: str | Non
 
         t = effective_trusts(ctx(request).store).get(org)
         if t is None or t.region_code != user.scope.code:
-            raise services.OutOfScope
+            raise access.OutOfScope
     return org
 
 
@@ -87,7 +87,7 @@ def benchmark_view(
         c.store,
         org,
         census_date=census_date,
-        suppress_below=services.suppression_for(user.scope, c.settings.suppress_below),
+        suppress_below=access.suppression_for(user.scope, c.settings.suppress_below),
     )
 
 

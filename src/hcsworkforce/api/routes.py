@@ -13,11 +13,12 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from hcsworkforce.api import accounts, jobs, services
-from hcsworkforce.api.accounts import Throttled, User
-from hcsworkforce.api.deps import Forbidden, client_ip, ctx, current_user, session, verify_csrf
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.report import tabular
+from hcsworkforce.routing.deps import Forbidden, client_ip, ctx, current_user, session, verify_csrf
+from hcsworkforce.services import accounts, jobs
+from hcsworkforce.services import views as services
+from hcsworkforce.services.accounts import Throttled, User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -103,7 +104,7 @@ def _session_out(request: Request, user: User | None) -> SessionOut:
     "/session", summary="Who is signed in, and the CSRF token to send on POSTs", response_model=SessionOut
 )
 def get_session(request: Request) -> SessionOut:
-    from hcsworkforce.api.deps import optional_user
+    from hcsworkforce.routing.deps import optional_user
 
     return _session_out(request, optional_user(request))
 
@@ -134,7 +135,7 @@ def post_session(request: Request, body: SignIn) -> Response | SessionOut:
 
 @router.post("/session/end", summary="Sign out", dependencies=[Depends(verify_csrf)], status_code=204)
 def end_session(request: Request) -> Response:
-    from hcsworkforce.api.deps import optional_user
+    from hcsworkforce.routing.deps import optional_user
 
     user = optional_user(request)
     if user is not None:
@@ -461,7 +462,7 @@ class CompareRequest(BaseModel):
 def submit_run(request: Request, user: User, kind: str, params: dict[str, Any]) -> str:
     """Check the scenario now (so its mistakes are shown at once), queue the run, audit it; a run identical to
     a finished one (same kind, scenario and scope) is served again rather than recomputed."""
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     if kind == "projection":
         engines.load_scenario(params)
@@ -488,7 +489,7 @@ def _queued(request: Request, job_id: str) -> dict[str, Any]:
 def list_examples(
     request: Request, user: Annotated[User, Depends(current_user)], kind: Literal["scenario", "surge"]
 ) -> dict[str, Any]:
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     return {
         "examples": [
@@ -542,7 +543,7 @@ def finished_run_tables(request: Request, user: User, job_id: str) -> tuple[dict
     """A finished run the user may see, and its tables; 404 otherwise (another scope's run is not there)."""
     from fastapi import HTTPException
 
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     job = jobs.get_job(ctx(request).store, job_id)
     if job is None or not jobs.visible_to(job, user.scope) or job["kind"] not in engines.RESULT_KINDS:

@@ -28,7 +28,7 @@ def serve(
     """Serve the web application and the JSON API (/api/v1, schema at /openapi.json)."""
     import uvicorn
 
-    from hcsworkforce.api.app import create_app
+    from hcsworkforce.server.app import create_app
 
     settings = _settings(db)
     if workers > 1:
@@ -40,7 +40,7 @@ def serve(
         os.environ["HCS_QUEUE_THREADS"] = str(queue_threads)
         err_console.print(f"Serving on http://{host}:{port} with {workers} workers")
         uvicorn.run(
-            "hcsworkforce.api.app:app_from_env",
+            "hcsworkforce.server.app:app_from_env",
             factory=True,
             host=host,
             port=port,
@@ -60,10 +60,7 @@ def worker(
     threads: int = typer.Option(2, "--threads", help="Worker threads"),
 ) -> None:
     """Run queued jobs (imports, projections ...) from the queue named by HCS_QUEUE_URL."""
-    from hcsworkforce.api import (
-        jobs,
-        runners,  # noqa: F401  (registers the kinds of job)
-    )
+    from hcsworkforce.services import jobs, runners  # noqa: F401  (runners registers the kinds of job)
 
     settings = _settings(db)
     queue = jobs.make_queue(settings)

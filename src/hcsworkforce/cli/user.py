@@ -35,7 +35,7 @@ def add(
     db: str | None = DbOption,
 ) -> None:
     """Add a user who can see England (national), one region, or one organisation."""
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
 
     user = accounts.add_user(_store(db), username, password, role, scope, name)
     out_console.print(
@@ -48,7 +48,7 @@ def list_(
     db: str | None = DbOption, fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv")
 ) -> None:
     """List users, their roles and scopes."""
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
 
     rows = accounts.list_users(_store(db))
     emit(fmt, None, title="Users", sections=[("Users", rows)], json_payload={"users": rows})
@@ -57,7 +57,7 @@ def list_(
 @user_app.command("disable")
 def disable(username: str = typer.Argument(...), db: str | None = DbOption) -> None:
     """Disable a user; their open sessions end at their next request."""
-    from hcsworkforce.api import accounts
+    from hcsworkforce.services import accounts
 
     accounts.set_disabled(_store(db), username, True)
     out_console.print(f"Disabled {username}")

@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce import reference
-from hcsworkforce.api import insight, services
-from hcsworkforce.api.accounts import User
-from hcsworkforce.api.deps import ctx, current_user, verify_csrf
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.routing.deps import ctx, current_user, verify_csrf
+from hcsworkforce.services import access, cache, insight
+from hcsworkforce.services.accounts import User
 from hcsworkforce.web import charts
 from hcsworkforce.web.routes import cached_page, render
 
@@ -60,8 +60,8 @@ async def trends_page(
     if by not in insight.TREND_GROUPINGS:
         by = ""
     # Scope is checked before the cache is consulted, so a refused filter is refused every time (403).
-    await run_in_threadpool(insight.view_scope, c.store, user.scope, region, organisation)
-    key = (metric, by, region, organisation, show, insight.absence_version(c.store))
+    await run_in_threadpool(access.view_scope, c.store, user.scope, region, organisation)
+    key = (metric, by, region, organisation, show, cache.absence_version(c.store))
     return await cached_page(
         request,
         user,
@@ -84,7 +84,7 @@ def _trends_context(
     base: dict[str, Any] = {
         "metrics": insight.TREND_METRICS,
         "groupings": insight.TREND_GROUPINGS,
-        "options": services.dimension_options(user.scope),
+        "options": access.dimension_options(user.scope),
         "metric": metric,
         "by": by,
         "region": region,
@@ -149,8 +149,8 @@ async def funnel_page(
         metric = "leaver_rate_12m"
     if peers not in ("nation", "region"):
         peers = "nation"
-    await run_in_threadpool(insight.view_scope, c.store, user.scope, region, None)
-    key = (metric, peers, region, insight.absence_version(c.store))
+    await run_in_threadpool(access.view_scope, c.store, user.scope, region, None)
+    key = (metric, peers, region, cache.absence_version(c.store))
     return await cached_page(
         request, user, "funnel.html", key, lambda: _funnel_context(request, user, metric, peers, region)
     )
@@ -165,10 +165,10 @@ def _funnel_context(
         "metric": metric,
         "peers": peers,
         "region": region,
-        "regions": services.dimension_options(user.scope)["region"],
+        "regions": access.dimension_options(user.scope)["region"],
         "error": None,
         "view": None,
-        "min_peers": insight.MIN_PEERS,
+        "min_peers": access.MIN_PEERS,
     }
     try:
         view = insight.funnel(
@@ -211,7 +211,7 @@ async def pack_page(
     c = ctx(request)
     org = organisation or (user.scope.code if user.scope.kind == "organisation" else None)
     context: dict[str, Any] = {
-        "organisations": services.dimension_options(user.scope)["organisation"],
+        "organisations": access.dimension_options(user.scope)["organisation"],
         "organisation": org,
         "pack": None,
         "error": None,
@@ -307,7 +307,7 @@ async def people_page(
 ) -> Response:
     c = ctx(request)
     context: dict[str, Any] = {
-        "options": services.dimension_options(user.scope),
+        "options": access.dimension_options(user.scope),
         "region": region,
         "organisation": organisation,
         "include_filled": include_filled,
@@ -364,7 +364,7 @@ async def engagement_page(
 ) -> Response:
     c = ctx(request)
     context: dict[str, Any] = {
-        "options": services.dimension_options(user.scope),
+        "options": access.dimension_options(user.scope),
         "region": region,
         "organisation": organisation,
         "group": group or "healthcare_scientists",

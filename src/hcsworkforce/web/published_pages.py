@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce.api import published_routes as twin
-from hcsworkforce.api import services
-from hcsworkforce.api.accounts import User
-from hcsworkforce.api.deps import current_user
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.routing.deps import current_user
+from hcsworkforce.services import access
 from hcsworkforce.services import published as svc
+from hcsworkforce.services.accounts import User
 from hcsworkforce.web.routes import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ async def published_page(
     by = by if by in dict(BY) else "none"
     staff_group = staff_group if staff_group in dict(STAFF_GROUPS) else "all"
     context: dict[str, Any] = {
-        "options": services.dimension_options(user.scope),
+        "options": access.dimension_options(user.scope),
         "by_options": BY,
         "group_options": STAFF_GROUPS,
         "region": region,

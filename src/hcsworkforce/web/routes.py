@@ -21,14 +21,16 @@ from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce import __version__, reference
-from hcsworkforce.api import accounts, engines, jobs, services
-from hcsworkforce.api.accounts import Throttled, User
-from hcsworkforce.api.deps import client_ip, ctx, current_user, optional_user, session, verify_csrf
 from hcsworkforce.api.routes import can_upload, profile_query, submit_run, submit_upload
-from hcsworkforce.api.sessions import CSRF_FIELD
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.ingest.esr import parse_one_date
+from hcsworkforce.model import labels
 from hcsworkforce.model.frames import AGE_BANDS
+from hcsworkforce.routing.deps import client_ip, ctx, current_user, optional_user, session, verify_csrf
+from hcsworkforce.routing.sessions import CSRF_FIELD
+from hcsworkforce.services import access, accounts, cache, engines, jobs
+from hcsworkforce.services import views as services
+from hcsworkforce.services.accounts import Throttled, User
 from hcsworkforce.web import charts, run_views
 
 router = APIRouter(include_in_schema=False)
@@ -118,8 +120,8 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
 CSRF_MARK = "hcs-mark-csrf-5f1c0b"
 NONCE_MARK = "hcs-mark-nonce-5f1c0b"
 NAME_MARK = "hcs-mark-name-5f1c0b"
-_pages = services._Cache(size=2048)
-services._clear_hooks.append(_pages.clear)
+_pages = cache.Cache(size=2048)
+cache.on_clear(_pages.clear)
 
 
 async def cached_page(
@@ -138,9 +140,9 @@ async def cached_page(
         user.scope,
         htmx,
         c.settings.suppress_below,
-        services.store_version(c.store),
+        cache.store_version(c.store),
     )
-    body: str | None = services.peek_cached(_pages, full_key)
+    body: str | None = _pages.peek(full_key)
     if body is None:
 
         def make() -> str:
@@ -303,13 +305,11 @@ def _profile_context(request: Request, user: User, query: services.ProfileQuery)
     crumbs = [("England", "/profile")] if user.scope.kind == "national" else []
     f = query.filters
     if "region" in f and user.scope.kind == "national":
-        crumbs.append(
-            (services.label("region", f["region"]), "/profile?" + urlencode({"region": f["region"]}))
-        )
+        crumbs.append((labels.label("region", f["region"]), "/profile?" + urlencode({"region": f["region"]})))
     if "organisation" in f and user.scope.kind != "organisation":
         crumbs.append(
             (
-                services.label("organisation", f["organisation"]),
+                labels.label("organisation", f["organisation"]),
                 "/profile?" + urlencode({k: v for k, v in f.items() if k in ("region", "organisation")}),
             )
         )
@@ -317,7 +317,7 @@ def _profile_context(request: Request, user: User, query: services.ProfileQuery)
         "res": res,
         "query": query,
         "qs": qs,
-        "options": services.dimension_options(user.scope),
+        "options": access.dimension_options(user.scope),
         "censuses": services.census_list(c.store),
         "pyramid_svg": pyramid_svg,
         "pyramid_rows": pyramid_rows,
@@ -374,7 +374,7 @@ def _benchmark_context(request: Request, user: User, metric: str, specialism: st
         "metrics": services.BENCHMARK_METRICS,
         "is_rate": is_rate,
         "qs": qs,
-        "specialisms": services.dimension_options(user.scope)["specialism"],
+        "specialisms": access.dimension_options(user.scope)["specialism"],
     }
 
 

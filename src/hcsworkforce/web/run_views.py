@@ -8,7 +8,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from hcsworkforce.api import engines, services
+from hcsworkforce.model import labels
+from hcsworkforce.services import engines
 from hcsworkforce.web import charts
 
 
@@ -38,9 +39,9 @@ class RunView:
 def _scope_text(result: dict[str, Any]) -> str:
     scope = result.get("scope") or {}
     if scope.get("kind") == "organisation":
-        return services.label("organisation", scope.get("code"))
+        return labels.label("organisation", scope.get("code"))
     if scope.get("kind") == "region":
-        return services.label("region", scope.get("code"))
+        return labels.label("region", scope.get("code"))
     return "England"
 
 

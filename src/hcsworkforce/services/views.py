@@ -7,9 +7,6 @@ the caller's Scope and filters rows by it before anything is computed.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -18,197 +15,17 @@ import polars as pl
 
 from hcsworkforce import reference
 from hcsworkforce.model import frames
+from hcsworkforce.model.labels import BENCHMARK_METRICS as _BENCHMARK_IDS
+from hcsworkforce.model.labels import label, metric_labels
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services.access import check_filters, scoped, suppression_for
+from hcsworkforce.services.cache import data_version, load_frames, results_cache
 from hcsworkforce.store import Store
 
 T = TypeVar("T")
 
 DRILL = ("region", "organisation", "specialism")  # the profile's drill-down path
 FILTER_DIMS = ("region", "organisation", "division", "specialism", "career_level", "afc_band")
-
-
-# -- caching -----------------------------------------------------------------------------------------------
-class _Cache:
-    """Results keyed by the data version: a new import changes the version, so nothing stale is served."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.making: dict[Any, threading.Lock] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: Any, make: Callable[[], T]) -> T:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]  # type: ignore[no-any-return]
-            key_lock = self.making.setdefault(key, threading.Lock())
-        # One thread computes a missing result while the others wait for it: without this, fifty users arriving
-        # together after an import would each read the whole census and compute the same profile.
-        with key_lock:
-            with self.lock:
-                if key in self.items:
-                    return self.items[key]  # type: ignore[no-any-return]
-            value = make()
-            with self.lock:
-                self.items[key] = value
-                self.making.pop(key, None)
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-_frames_cache = _Cache(size=4)
-_results_cache = _Cache(size=1024)
-
-
-_version_memo: dict[Any, tuple[float, tuple[Any, ...] | None]] = {}
-VERSION_TTL_SECONDS = 1.0
-
-
-def data_version(store: Store, census_date: date | None = None) -> tuple[Any, ...] | None:
-    """Identifies the census a request reads. A three-column query, remembered for a second: a page asks for it
-    several times, and fifty users at once would otherwise ask the database hundreds of times a second."""
-    import time
-
-    from sqlalchemy import select
-
-    from hcsworkforce.store import tables as t
-
-    memo_key = (str(store.engine.url), census_date)
-    now = time.monotonic()
-    hit = _version_memo.get(memo_key)
-    if hit is not None and now - hit[0] < VERSION_TTL_SECONDS:
-        return hit[1]
-    c = t.censuses.c
-    q = select(c.id, c.imported_at, c.census_date)
-    q = q.where(c.census_date == census_date) if census_date else q.order_by(c.census_date.desc())
-    with store.engine.connect() as conn:
-        row = conn.execute(q.limit(1)).first()
-    version = None
-    if row is not None:
-        cdate = row[2] if isinstance(row[2], date) else date.fromisoformat(str(row[2])[:10])
-        version = (str(store.engine.url), row[0], str(row[1]), cdate)
-    _version_memo[memo_key] = (now, version)
-    return version
-
-
-def store_version(store: Store) -> tuple[Any, ...]:
-    """Changes whenever any census is loaded or replaced (the latest or not): the key for rendered pages, which
-    also list the census dates. Remembered for a second, like data_version."""
-    import time
-
-    from sqlalchemy import func, select
-
-    from hcsworkforce.store import tables as t
-
-    memo_key = (str(store.engine.url), "store")
-    now = time.monotonic()
-    hit = _version_memo.get(memo_key)
-    if hit is not None and now - hit[0] < VERSION_TTL_SECONDS and hit[1] is not None:
-        return hit[1]
-    c = t.censuses.c
-    with store.engine.connect() as conn:
-        row = conn.execute(select(func.count(c.id), func.max(c.id), func.max(c.imported_at))).first()
-    version = (str(store.engine.url), *(str(v) for v in (row or ())))
-    _version_memo[memo_key] = (now, version)
-    return version
-
-
-def peek_cached(cache: _Cache, key: Any) -> Any:
-    """A cached value or None, without waiting for another thread that is computing it (for async callers)."""
-    with cache.lock:
-        if key in cache.items:
-            cache.items.move_to_end(key)
-            return cache.items[key]
-    return None
-
-
-@dataclass
-class Frames:
-    census_date: date
-    staff: pl.DataFrame
-    leavers: pl.DataFrame
-    establishment: pl.DataFrame
-    has_leaver_data: bool
-    organisations: pl.DataFrame
-
-
-def load_frames(store: Store, version: tuple[Any, ...]) -> Frames:
-    """The whole census, read once per data version; scoping is applied on these frames per request."""
-
-    def make() -> Frames:
-        census_date = version[3]
-        info = store.census_info(census_date) or {}
-        return Frames(
-            census_date=census_date,
-            staff=store.staff(census_date),
-            leavers=store.leavers(census_date),
-            establishment=store.establishment(census_date),
-            has_leaver_data=bool(info.get("has_leaver_data", False)),
-            organisations=store.organisations(),
-        )
-
-    return _frames_cache.get(version, make)
-
-
-def scoped(df: pl.DataFrame, scope: Scope) -> pl.DataFrame:
-    if scope.kind == "national":
-        return df
-    if scope.kind == "region" and "region_code" not in df.columns:
-        raise ValueError("a region scope needs region_code on the frame")
-    return df.filter(scope.filter_expr())
-
-
-def clear_caches() -> None:
-    _version_memo.clear()
-    _frames_cache.clear()
-    _results_cache.clear()
-    for hook in _clear_hooks:
-        hook()
-
-
-_clear_hooks: list[Callable[[], None]] = []  # other caches keyed by data version (rendered pages)
-
-
-# -- labels ------------------------------------------------------------------------------------------------
-def label(dim: str, value: Any) -> str:
-    from hcsworkforce.analytics.profile import label_dimension
-
-    if dim == "organisation" and value is not None:
-        from hcsworkforce.api.accounts import organisation_label
-
-        return organisation_label(str(value))
-    return str(label_dimension(dim, value))
-
-
-def dimension_options(scope: Scope) -> dict[str, list[tuple[str, str]]]:
-    """The values a filter may take, limited to what the user's scope allows."""
-    regions = sorted(reference.regions().items(), key=lambda kv: kv[1])
-    trusts = sorted(reference.trusts().values(), key=lambda o: o.name)
-    if scope.kind == "region":
-        regions = [r for r in regions if r[0] == scope.code]
-        trusts = [o for o in trusts if o.region_code == scope.code]
-    elif scope.kind == "organisation":
-        org = reference.trusts().get(scope.code or "")
-        regions = [r for r in regions if org and r[0] == org.region_code]
-        trusts = [o for o in trusts if o.code == scope.code]
-    return {
-        "region": regions,
-        "organisation": [(o.code, label("organisation", o.code)) for o in trusts if not o.closed],
-        "division": sorted(reference.divisions().items(), key=lambda kv: kv[1]),
-        "specialism": sorted(
-            ((s.id, s.name) for s in reference.specialisms().values()), key=lambda kv: kv[1]
-        ),
-        "career_level": [
-            (lv.id, lv.name) for lv in sorted(reference.career_levels().values(), key=lambda x: x.order)
-        ],
-        "afc_band": [(b, f"Band {b}") for b in reference.bands()],
-    }
 
 
 # -- profile -----------------------------------------------------------------------------------------------
@@ -270,31 +87,6 @@ def _filter(df: pl.DataFrame, filters: dict[str, str]) -> pl.DataFrame:
     return df
 
 
-class OutOfScope(Exception):
-    """A filter names a region or organisation outside the user's scope (403; the value is not echoed)."""
-
-
-def check_filters(scope: Scope, filters: dict[str, str], organisations: pl.DataFrame) -> None:
-    if scope.kind == "national":
-        return
-    region_of = dict(zip(organisations["organisation_code"], organisations["region_code"], strict=True))
-    org = filters.get("organisation")
-    region = filters.get("region")
-    if scope.kind == "organisation":
-        own_region = region_of.get(scope.code)
-        if (org and org != scope.code) or (region and region != own_region):
-            raise OutOfScope
-    elif scope.kind == "region" and (
-        (region and region != scope.code) or (org and region_of.get(org) != scope.code)
-    ):
-        raise OutOfScope
-
-
-def suppression_for(scope: Scope, threshold: int) -> int:
-    """Outputs that can show more than one organisation suppress small counts; one organisation's own do not."""
-    return threshold if scope.crosses_organisations() else 0
-
-
 def profile(store: Store, scope: Scope, query: ProfileQuery, suppress_below: int) -> ProfileResult:
     from hcsworkforce.analytics import profile as engine
 
@@ -337,7 +129,7 @@ def profile(store: Store, scope: Scope, query: ProfileQuery, suppress_below: int
             _next_drill(by),
         )
 
-    return _results_cache.get(("profile", version, scope, query.key(), tuple(by), threshold), make)
+    return results_cache.get(("profile", version, scope, query.key(), tuple(by), threshold), make)
 
 
 def headline(
@@ -358,15 +150,7 @@ def band_mix(store: Store, scope: Scope, query: ProfileQuery, suppress_below: in
 
 
 # -- benchmarking ------------------------------------------------------------------------------------------
-BENCHMARK_METRICS = {
-    "vacancy_rate": "Vacancy rate",
-    "leaver_rate_12m": "Leaver rate, 12 months",
-    "stability_index": "Stability index",
-    "share_55_plus": "Share aged 55 or over",
-    "mean_age": "Mean age (years)",
-    "fte": "FTE in post",
-    "headcount": "Headcount",
-}
+BENCHMARK_METRICS = metric_labels(_BENCHMARK_IDS)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from huey import Huey
 
-from hcsworkforce.api.accounts import User, session_user
-from hcsworkforce.api.sessions import CSRF_FIELD, CSRF_HEADER, Session
+from hcsworkforce.routing.sessions import CSRF_FIELD, CSRF_HEADER, Session
+from hcsworkforce.services.accounts import User, session_user
 from hcsworkforce.settings import Settings
 from hcsworkforce.store import Store
 

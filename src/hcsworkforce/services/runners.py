@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hcsworkforce.api import services
-from hcsworkforce.api.jobs import Progress, runner
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services import cache
+from hcsworkforce.services.jobs import Progress, runner
 from hcsworkforce.store import Store
 
 
@@ -50,7 +50,7 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
         for p in (path, est, leavers):
             if p is not None:
                 p.unlink(missing_ok=True)
-    services.clear_caches()
+    cache.clear_caches()
     return {
         "census_date": result.census_date.isoformat(),
         "rows": result.rows,
@@ -69,20 +69,20 @@ def run_import(store: Store, params: dict[str, Any], scope: Scope, progress: Pro
 # Projections, comparisons and deployment plans run over the scope of the user who asked (api/engines.py).
 @runner("projection")
 def run_projection(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     return engines.run_projection(store, params, scope, progress)
 
 
 @runner("compare")
 def run_comparison(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     return engines.run_comparison(store, params, scope, progress)
 
 
 @runner("deployment")
 def run_deployment(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     return engines.run_deployment(store, params, scope, progress)

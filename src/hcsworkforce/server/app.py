@@ -16,10 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hcsworkforce import __version__
-from hcsworkforce.api import jobs, services
-from hcsworkforce.api.deps import AppContext, CsrfFailed, Forbidden, NotSignedIn
-from hcsworkforce.api.sessions import SessionMiddleware, secret_key
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.routing.deps import AppContext, CsrfFailed, Forbidden, NotSignedIn
+from hcsworkforce.routing.sessions import SessionMiddleware, secret_key
+from hcsworkforce.services import access, jobs
 from hcsworkforce.settings import Settings, get_settings
 from hcsworkforce.store import open_store
 
@@ -86,7 +86,7 @@ def create_app(
     if queue_mode == "immediate":
         queue.immediate = True
     run_job = jobs.register_tasks(queue)
-    from hcsworkforce.api import runners  # noqa: F401  (registers the kinds of job)
+    from hcsworkforce.services import runners  # noqa: F401  (registers the kinds of job)
 
     worker = jobs.InProcessWorker(queue, threads=worker_threads) if queue_mode == "thread" else None
 
@@ -155,8 +155,8 @@ def create_app(
 
         return render_error(request, 403, "You do not have access to this page", exc.message)
 
-    @app.exception_handler(services.OutOfScope)
-    async def _out_of_scope(request: Request, _exc: services.OutOfScope) -> Response:
+    @app.exception_handler(access.OutOfScope)
+    async def _out_of_scope(request: Request, _exc: access.OutOfScope) -> Response:
         message = "That region or organisation is outside the area your account covers."
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=403)

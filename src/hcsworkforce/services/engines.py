@@ -16,9 +16,10 @@ from typing import Any
 
 import polars as pl
 
-from hcsworkforce.api import services
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model import labels
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services import access, cache
 from hcsworkforce.services.deploy import unavailable_staff_keys
 from hcsworkforce.store import Store
 
@@ -133,14 +134,14 @@ def load_scenario(params: dict[str, Any], prefix: str = "") -> Any:
 def scoped_census(store: Store, scope: Scope, census_date: Any = None) -> tuple[pl.DataFrame, ...]:
     """Staff, leavers and establishment of the user's own scope: an organisation user plans and deploys over
     their own organisation's staff only, a region user over their region's."""
-    version = services.data_version(store, census_date)
+    version = cache.data_version(store, census_date)
     if version is None:
         raise UserInputError("no census is loaded yet: upload an extract first")
-    fr = services.load_frames(store, version)
+    fr = cache.load_frames(store, version)
     return (
-        services.scoped(fr.staff, scope),
-        services.scoped(fr.leavers, scope),
-        services.scoped(fr.establishment, scope),
+        access.scoped(fr.staff, scope),
+        access.scoped(fr.leavers, scope),
+        access.scoped(fr.establishment, scope),
     )
 
 
@@ -279,7 +280,7 @@ def gap_by_specialism(result: dict[str, Any]) -> list[dict[str, Any]]:
     out = [
         {
             "specialism": r["specialism"],
-            "specialism_label": services.label("specialism", r["specialism"]),
+            "specialism_label": labels.label("specialism", r["specialism"]),
             "year": last,
             "supply_fte_p50": r["supply_fte"]["p50"],
             "demand_fte_p50": r["demand_fte"]["p50"],

@@ -11,23 +11,24 @@ users, and caching keyed by the data version so that pages over national data st
 from __future__ import annotations
 
 import dataclasses
-import re
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from hcsworkforce import reference
-from hcsworkforce.api import services
 from hcsworkforce.errors import Problem, UserInputError
+from hcsworkforce.model.labels import label
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services.access import (
+    MIN_PEERS,
+    check_code,
+    describe,
+    region_of,
+    suppression_for,
+    view_scope,
+)
+from hcsworkforce.services.cache import data_key, data_version, load_frames, results_cache
 from hcsworkforce.store import Store
-
-# An organisation user sees the peer group's aggregates (pooled rate, limits, quartiles) only where the group
-# has at least this many organisations: with two or three peers, the pooled rate and quartiles less the
-# user's own figures come close to another organisation's rate.
-MIN_PEERS = 5
-ODS_RE = re.compile(r"^[A-Z0-9]{3,6}$")
 
 TREND_METRICS = {
     "headcount": "Headcount",
@@ -48,90 +49,6 @@ TREND_GROUPINGS = {
     "career_level": "Career level",
     "afc_band": "Band",
 }
-
-
-# -- versions and scope ------------------------------------------------------------------------------------
-def absence_version(store: Store) -> tuple[str, ...]:
-    """The absence extracts loaded (by census date). An absence import does not change the census tables, so
-    results that use absence are keyed by this too. Remembered for a second, like services.store_version."""
-    memo_key = (str(store.engine.url), "absence")
-    now = time.monotonic()
-    hit = services._version_memo.get(memo_key)
-    if hit is not None and now - hit[0] < services.VERSION_TTL_SECONDS and hit[1] is not None:
-        return hit[1]
-    from hcsworkforce.store.tables_absence import absence_census_dates
-
-    try:
-        version = tuple(d.isoformat() for d in absence_census_dates(store))
-    except Exception:  # a database without the absences table has no absence loaded
-        version = ()
-    services._version_memo[memo_key] = (now, version)
-    return version
-
-
-def data_key(store: Store) -> tuple[Any, ...]:
-    return (services.store_version(store), absence_version(store))
-
-
-def region_of(store: Store) -> dict[str, str | None]:
-    """ODS code -> region code, of every organisation the store knows (reference and loaded)."""
-
-    def make() -> dict[str, str | None]:
-        orgs = store.organisations()
-        out: dict[str, str | None] = {c: t.region_code for c, t in reference.trusts().items()}
-        out.update(dict(zip(orgs["organisation_code"], orgs["region_code"], strict=True)))
-        return out
-
-    return services._results_cache.get(("region_of", services.store_version(store)), make)
-
-
-def _check_code(kind: str, code: str | None) -> str | None:
-    if not code:
-        return None
-    code = code.strip().upper()
-    if kind == "region" and code not in reference.regions():
-        raise UserInputError(
-            Problem("is not an NHS England region", column="region", value=code[:10], expected="Y56 to Y63")
-        )
-    if kind == "organisation" and not ODS_RE.match(code):
-        raise UserInputError(
-            Problem("is not an ODS code", column="organisation", value=code[:10], expected="e.g. RGT")
-        )
-    return code
-
-
-def view_scope(store: Store, scope: Scope, region: str | None, organisation: str | None) -> Scope:
-    """The part of the data a view covers: the user's scope narrowed by a region or organisation filter.
-
-    A filter outside the user's scope is refused (403), never silently widened; an organisation user's view is
-    always their own organisation (a region filter naming their own region does not widen it)."""
-    region = _check_code("region", region)
-    organisation = _check_code("organisation", organisation)
-    filters = {k: v for k, v in (("region", region), ("organisation", organisation)) if v}
-    if scope.kind != "national" and filters:
-        regions = region_of(store)
-        if scope.kind == "organisation":
-            if (organisation and organisation != scope.code) or (
-                region and region != regions.get(scope.code or "")
-            ):
-                raise services.OutOfScope
-        elif (region and region != scope.code) or (organisation and regions.get(organisation) != scope.code):
-            raise services.OutOfScope
-    if scope.kind == "organisation":
-        return scope
-    if organisation:
-        return Scope("organisation", organisation)
-    if region:
-        return Scope("region", region)
-    return scope
-
-
-def describe(scope: Scope) -> str:
-    if scope.kind == "national":
-        return "England"
-    if scope.kind == "region":
-        return services.label("region", scope.code)
-    return services.label("organisation", scope.code)
 
 
 # -- trends (SPC) ------------------------------------------------------------------------------------------
@@ -157,7 +74,7 @@ class TrendView:
     def label_of(self, series: dict[str, Any]) -> str:
         if not self.by:
             return self.scope_label
-        return services.label(self.by[0], series.get(self.by[0]))
+        return label(self.by[0], series.get(self.by[0]))
 
     def series(self) -> list[dict[str, Any]]:
         """The series the view covers: every group, or the one asked for with `show`."""
@@ -271,11 +188,9 @@ def trend(
     m = check_metric(metric, TREND_METRICS)
     dims = check_grouping(by)
     vs = view_scope(store, scope, region, organisation)
-    threshold = services.suppression_for(scope, suppress_below)
+    threshold = suppression_for(scope, suppress_below)
     key = ("trend", data_key(store), vs, m, tuple(dims), threshold)
-    result = services._results_cache.get(
-        key, lambda: run_trend(store, m, dims, scope=vs, suppress_below=threshold)
-    )
+    result = results_cache.get(key, lambda: run_trend(store, m, dims, scope=vs, suppress_below=threshold))
     view = TrendView(m, dims, vs, describe(vs), threshold, result, (show or None) if dims else None)
     if view.show is not None and not view.series():
         # The key is not echoed: it may name an organisation outside the user's view.
@@ -376,7 +291,7 @@ def funnel(
         raise UserInputError(
             Problem("is not a peer group", column="peers", value=peers[:20], expected="nation or region")
         )
-    region = _check_code("region", region)
+    region = check_code("region", region)
     regions = region_of(store)
     own = scope.code if scope.kind == "organisation" else None
     if region and scope.kind != "national":
@@ -391,7 +306,7 @@ def funnel(
             peer_region = region
     threshold = 0 if own else suppress_below
     key = ("funnel", data_key(store), m, peers, census_date, threshold, own)
-    res = services._results_cache.get(
+    res = results_cache.get(
         key,
         lambda: run_benchmark(
             store, m, peers=peers, census_date=census_date, suppress_below=threshold, highlight=own
@@ -405,9 +320,7 @@ def funnel(
             peer_region = next((f["region"] for f in res.funnels if f["region"]), None)
         fun = next((f for f in res.funnels if f["region"] == peer_region), None)
         if fun is None:
-            raise UserInputError(
-                f"no organisation in {services.label('region', peer_region)} has these figures"
-            )
+            raise UserInputError(f"no organisation in {label('region', peer_region)} has these figures")
 
     def visible(r: dict[str, Any]) -> bool:
         if r["peer_group"] != fun["peer_group"]:
@@ -419,7 +332,7 @@ def funnel(
         return True
 
     rows = [
-        {**r, "organisation_label": services.label("organisation", r["organisation"])}
+        {**r, "organisation_label": label("organisation", r["organisation"])}
         for r in res.organisations
         if visible(r)
     ]
@@ -498,7 +411,7 @@ def board_pack(
 
     code = pack_organisation(store, scope, organisation)
     key = ("pack", data_key(store), code, census_date, suppress_below)
-    pack = services._results_cache.get(
+    pack = results_cache.get(
         key, lambda: build_pack(store, code, census_date=census_date, suppress_below=suppress_below)
     )
     if scope.kind == "national":
@@ -548,7 +461,7 @@ class WisnView:
 
 
 def wisn_examples() -> list[Any]:
-    from hcsworkforce.api import engines
+    from hcsworkforce.services import engines
 
     root = engines.examples_dir()
     if root is None or not (root / "wisn").is_dir():
@@ -657,10 +570,10 @@ def people_gaps(
     vs = view_scope(store, scope, region, organisation)
     day = as_of or date.today()
     entries = from_store_rows(read_key_people(store))
-    version = services.data_version(store)
+    version = data_version(store)
     orgs: dict[str, str | None] = {}
     if version is not None:
-        staff = services.load_frames(store, version).staff
+        staff = load_frames(store, version).staff
         regions = region_of(store)
         for code, reg in staff.select("organisation_code", "region_code").unique().iter_rows():
             orgs[code] = reg or regions.get(code)
@@ -790,7 +703,7 @@ def engagement(
     )
     for rows in (indicators, trends):
         for r in rows:
-            r["organisation_label"] = services.label("organisation", r["organisation_code"])
+            r["organisation_label"] = label("organisation", r["organisation_code"])
     flagged = sum(
         1 for r in indicators if r.get("significant_vs_organisation") or r.get("significant_vs_national")
     )
