@@ -9,20 +9,18 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
-from hcsworkforce.api.routes import Format, suppression_note, tabular_response
-from hcsworkforce.routing.deps import client_ip, ctx, current_user, verify_csrf
+from hcsworkforce.routing.deps import client_ip, ctx, current_user
+from hcsworkforce.routing.queries import Code
+from hcsworkforce.routing.responses import Format, suppression_note, tabular_response
 from hcsworkforce.services import accounts, insight
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-Code = Annotated[str | None, Query(max_length=8)]
 
 
 @router.get("/trends", summary="A metric over every census as XmR (SPC) charts, per group (trends page)")
@@ -188,147 +186,6 @@ def pack(
 
 
 # -- WISN --------------------------------------------------------------------------------------------------
-class WisnRequest(BaseModel):
-    """A shipped example by name, or a WISN YAML file's text: exactly one of the two."""
-
-    example: str | None = Field(
-        default=None, max_length=80, description="A shipped example (GET /wisn/examples)"
-    )
-    wisn_yaml: str | None = Field(default=None, max_length=200_000, description="A WISN YAML file's text")
-
-
-def _wisn_response(request: Request, user: User, view: insight.WisnView, fmt: str) -> Response:
-    from hcsworkforce.cli.wisn import pressure_note
-
-    return tabular_response(
-        request,
-        user,
-        fmt,
-        name="wisn",
-        title="WISN results",
-        payload=view.to_json(),
-        records=view.rows(),
-        notes=[f"Source: {view.source}", pressure_note()],
-    )
-
-
-@router.get("/wisn/examples", summary="Shipped WISN example files")
-def wisn_examples(request: Request, user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
-    return {
-        "examples": [
-            {"id": e.id, "name": e.name, "description": e.description} for e in insight.wisn_examples()
-        ]
-    }
-
-
-@router.get("/wisn", summary="Staffing need per cadre (WHO WISN) for a shipped example (WISN page)")
-def wisn_example(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    example: Annotated[str, Query(max_length=80)] = "cardiac_physiology_department",
-    format: Format = "json",
-) -> Response:
-    return _wisn_response(request, user, insight.run_wisn(example, None), format)
-
-
-@router.post(
-    "/wisn",
-    summary="Staffing need per cadre (WHO WISN) for an example or a WISN YAML's text; errors as 422 problems",
-    dependencies=[Depends(verify_csrf)],
-)
-def wisn_post(
-    request: Request, user: Annotated[User, Depends(current_user)], body: WisnRequest, format: Format = "json"
-) -> Response:
-    return _wisn_response(request, user, insight.run_wisn(body.example, body.wisn_yaml), format)
 
 
 # -- key people, engagement, pathways ----------------------------------------------------------------------
-@router.get("/people/gaps", summary="Key posts vacant or ending, within the user's scope (key people page)")
-def people_gaps(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    region: Code = None,
-    organisation: Code = None,
-    as_of: date | None = None,
-    ending_within: Annotated[int, Query(ge=0, le=3650)] = 90,
-    include_filled: bool = False,
-    format: Format = "json",
-) -> Response:
-    c = ctx(request)
-    view = insight.people_gaps(
-        c.store,
-        user.scope,
-        region=region,
-        organisation=organisation,
-        as_of=as_of,
-        ending_within_days=ending_within,
-        include_filled=include_filled,
-    )
-    return tabular_response(
-        request,
-        user,
-        format,
-        name="people-gaps",
-        title="Key people gaps",
-        payload=view.to_json(),
-        records=view.posts,
-        notes=view.notes,
-    )
-
-
-@router.get(
-    "/engagement",
-    summary="Staff survey engagement of healthcare science vs the rest of the organisation and England",
-)
-def engagement(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    region: Code = None,
-    organisation: Code = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    group: Annotated[str | None, Query(max_length=80)] = None,
-    table: Literal["indicators", "trends"] = "indicators",
-    format: Format = "json",
-) -> Response:
-    c = ctx(request)
-    view = insight.engagement(
-        c.store,
-        user.scope,
-        region=region,
-        organisation=organisation,
-        year=year,
-        group=group,
-        suppress_below=c.settings.suppress_below,
-    )
-    return tabular_response(
-        request,
-        user,
-        format,
-        name=f"engagement-{table}",
-        title=f"Engagement {table}",
-        payload=view.to_json(),
-        records=view.indicators if table == "indicators" else view.trends,
-        notes=view.notes,
-    )
-
-
-@router.get("/pathways", summary="Career pathways between two levels with total time (pathways page)")
-def pathways(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    from_level: Annotated[str, Query(max_length=40)] = "new_entrant",
-    to_level: Annotated[str, Query(max_length=40)] = "clinical_scientist",
-    specialism: Annotated[str | None, Query(max_length=80)] = None,
-    format: Format = "json",
-) -> Response:
-    view = insight.pathways(from_level, to_level, specialism)
-    return tabular_response(
-        request,
-        user,
-        format,
-        name="pathways",
-        title="Career pathways",
-        payload=view.to_json(),
-        records=view.pathways,
-        notes=view.notes,
-    )

@@ -15,9 +15,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from hcsworkforce.api.routes import Format, tabular_response
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.routing.deps import ctx, current_user
+from hcsworkforce.routing.responses import Format, tabular_response
 from hcsworkforce.services import access
 from hcsworkforce.services import published as svc
 from hcsworkforce.services.accounts import User

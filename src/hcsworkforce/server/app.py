@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hcsworkforce import __version__
+from hcsworkforce import __version__, api, web
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.routing.deps import AppContext, CsrfFailed, Forbidden, NotSignedIn
 from hcsworkforce.routing.sessions import SessionMiddleware, secret_key
@@ -75,6 +77,20 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
+def routers() -> list[APIRouter]:
+    """Every job's routes: each module of api/ (JSON under /api/v1) and web/ (pages) that has a `router`.
+
+    A job adds its page and its API twin as a module each; nothing here changes when one is added."""
+    found = []
+    for package in (api, web):
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            router = getattr(module, "router", None)
+            if isinstance(router, APIRouter):
+                found.append(router)
+    return found
+
+
 def create_app(
     settings: Settings | None = None, *, queue_mode: QueueMode = "thread", worker_threads: int = 1
 ) -> FastAPI:
@@ -118,19 +134,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/assets", StaticFiles(directory=ASSETS_DIR), name="assets")
 
-    from hcsworkforce.api.insight_routes import router as insight_api_router
-    from hcsworkforce.api.published_routes import router as published_api_router
-    from hcsworkforce.api.routes import router as api_router
-    from hcsworkforce.web.insight_pages import router as insight_web_router
-    from hcsworkforce.web.published_pages import router as published_web_router
-    from hcsworkforce.web.routes import router as web_router
-
-    app.include_router(api_router)
-    app.include_router(insight_api_router)
-    app.include_router(web_router)
-    app.include_router(insight_web_router)
-    app.include_router(published_api_router)
-    app.include_router(published_web_router)
+    for router in routers():
+        app.include_router(router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:
@@ -151,7 +156,7 @@ def create_app(
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
-        from hcsworkforce.web.routes import render_error
+        from hcsworkforce.web.pages import render_error
 
         return render_error(request, 403, "You do not have access to this page", exc.message)
 
@@ -160,7 +165,7 @@ def create_app(
         message = "That region or organisation is outside the area your account covers."
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=403)
-        from hcsworkforce.web.routes import render_error
+        from hcsworkforce.web.pages import render_error
 
         return render_error(request, 403, "You do not have access to this page", message)
 
@@ -171,7 +176,7 @@ def create_app(
         )
         if _wants_json(request):
             return JSONResponse({"detail": "Missing or invalid CSRF token."}, status_code=403)
-        from hcsworkforce.web.routes import render_error
+        from hcsworkforce.web.pages import render_error
 
         return render_error(request, 403, "Your form could not be sent", message)
 
@@ -190,7 +195,7 @@ def create_app(
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request) or exc.status_code not in (404, 405):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        from hcsworkforce.web.routes import render_error
+        from hcsworkforce.web.pages import render_error
 
         return render_error(
             request, exc.status_code, "Page not found", "Check the address, or go back to the home page."

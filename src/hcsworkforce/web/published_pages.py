@@ -17,7 +17,7 @@ from hcsworkforce.routing.deps import current_user
 from hcsworkforce.services import access
 from hcsworkforce.services import published as svc
 from hcsworkforce.services.accounts import User
-from hcsworkforce.web.routes import render
+from hcsworkforce.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +26,7 @@ STAFF_GROUPS = [("all", "All staff groups"), ("hcs", "Healthcare science only")]
 BY = [("none", "The area itself"), ("organisation", "By organisation"), ("region", "By region")]
 
 
-def _qs(**params: Any) -> str:
+def encode_query(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
@@ -61,13 +61,13 @@ async def published_page(
     except UserInputError as e:
         context["error"] = e.summary()
         return render(request, "published.html", context)
-    qs = _qs(region=region, organisation=organisation, by=by, staff_group=staff_group)
+    qs = encode_query(region=region, organisation=organisation, by=by, staff_group=staff_group)
     context.update(view=view, qs=qs, columns=svc.COLUMNS, import_columns=svc.IMPORT_COLUMNS)
     bench_org = organisation or (user.scope.code if user.scope.kind == "organisation" else None)
     if bench_org:
         try:
             context["bench"] = await run_in_threadpool(twin.benchmark_view, request, user, bench_org, None)
-            context["bench_qs"] = _qs(organisation=bench_org)
+            context["bench_qs"] = encode_query(organisation=bench_org)
         except UserInputError as e:
             context["bench_error"] = e.summary()
     return render(request, "published.html", context)
