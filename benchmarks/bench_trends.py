@@ -166,13 +166,9 @@ def run_store(tmp: Path, url: str | None = None) -> list[dict[str, Any]]:
 
     os.environ["HCS_DATA_DIR"] = str(tmp / "data")
     from hcsworkforce.model.scope import NATIONAL
-    from hcsworkforce.services.trends import (
-        build_benchmark,
-        build_trend,
-        import_history,
-        read_history,
-        read_manifest,
-    )
+    from hcsworkforce.services.funnel import build_funnel
+    from hcsworkforce.services.history import import_history, read_history, read_manifest
+    from hcsworkforce.services.trend import build_trend
     from hcsworkforce.settings import get_settings
     from hcsworkforce.store import open_store
     from hcsworkforce.synth.history import synthesise_months, write_months
@@ -216,7 +212,7 @@ def run_store(tmp: Path, url: str | None = None) -> list[dict[str, Any]]:
     last = data.censuses[-1]
     rows = organisations.rows(last)
     for m in ("vacancy_rate", "leaver_rate_12m", "share_55_plus"):
-        build_benchmark(rows, m, peers="region", census_date=last, suppress_below=5)
+        build_funnel(rows, m, peers="region", census_date=last, suppress_below=5)
     funnel_s = time.perf_counter() - t0
     total = read_s + profile_s + spc_s + funnel_s
     return [

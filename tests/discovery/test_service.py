@@ -12,8 +12,8 @@ from hcsworkforce.report.tabular import to_csv, to_json
 from hcsworkforce.services.discovery import (
     DiscoveryQuery,
     LeadershipQuery,
-    run,
     run_discovery,
+    run_leadership,
 )
 from tests.discovery.extracts import (
     RGM_STAFF_IN_POST,
@@ -30,7 +30,7 @@ def frame() -> pl.DataFrame:
 
 
 def test_national_leadership_is_suppressed_and_says_which_figures_were(frame: pl.DataFrame) -> None:
-    result = run(frame, organisations_frame(), LeadershipQuery(suppress_below=5))
+    result = run_leadership(frame, organisations_frame(), LeadershipQuery(suppress_below=5))
     recs = {(r["level"], r["organisation_code"] or r["region_code"]): r for r in result.records()}
     rj1 = recs[("organisation", "RJ1")]
     assert rj1["organisation_name"].lower() == "guy's and st thomas' nhs foundation trust"
@@ -43,14 +43,14 @@ def test_national_leadership_is_suppressed_and_says_which_figures_were(frame: pl
     assert england["hcs_senior_per_100_headcount"] == 30.0
     assert england["organisations_with_hcs_lead"] == 2
     payload = json.loads(to_json(result.to_json()))
-    assert list(payload) == ["scope", "suppress_below", "rows"]
+    assert list(payload) == ["census_date", "scope", "suppress_below", "rows"]
     assert payload["scope"] == {"kind": "national", "code": None}
     assert len(payload["rows"]) == 6
-    assert to_csv(result.sections()[0][1]).startswith("level,organisation_code,organisation_name,")
+    assert to_csv(result.tables()[0][1]).startswith("level,organisation_code,organisation_name,")
 
 
 def test_a_region_scope_has_its_organisations_and_the_region(frame: pl.DataFrame) -> None:
-    result = run(
+    result = run_leadership(
         frame, organisations_frame(), LeadershipQuery(suppress_below=5, scope=Scope("region", "Y61"))
     )
     rows = [(r["level"], r["organisation_code"], r["hcs_senior_headcount"]) for r in result.records()]
@@ -59,7 +59,7 @@ def test_a_region_scope_has_its_organisations_and_the_region(frame: pl.DataFrame
 
 
 def test_an_organisation_sees_its_own_figures_unsuppressed(frame: pl.DataFrame) -> None:
-    result = run(frame, organisations_frame(), LeadershipQuery(scope=Scope("organisation", "RGT")))
+    result = run_leadership(frame, organisations_frame(), LeadershipQuery(scope=Scope("organisation", "RGT")))
     [rgt] = result.records()
     assert (rgt["hcs_headcount"], rgt["hcs_senior_headcount"], rgt["hcs_consultant_headcount"]) == (9, 4, 3)
     assert rgt["hcs_senior_per_100_headcount"] == 44.4
@@ -80,7 +80,7 @@ def test_the_trust_gets_its_list_and_finding(frame: pl.DataFrame) -> None:
             "suppressed": False,
         }
     ]
-    title, listed = result.sections()[0]
+    title, listed = result.tables()[0]
     assert title == "Likely healthcare scientists coded in other staff groups"
     assert listed[1]["matched_fields"] == "job_role, position_title, area_of_work"
     json.loads(to_json(result.to_json()))

@@ -27,10 +27,8 @@ PASSWORD = "national-pass-1"
 
 
 def _build(folder: Path, url: str) -> None:
-    from hcsworkforce.ingest.directory import to_store_rows as people_rows
-    from hcsworkforce.ingest.survey import to_store_rows as survey_rows
     from hcsworkforce.services import accounts
-    from hcsworkforce.services.trends import import_history, read_manifest
+    from hcsworkforce.services.history import import_history, read_manifest
     from hcsworkforce.store import open_store
     from hcsworkforce.store.tables_engagement import replace_survey_results, write_key_people
     from hcsworkforce.synth.engagement import synth_directory, synth_survey
@@ -44,8 +42,8 @@ def _build(folder: Path, url: str) -> None:
     entries, _ = read_manifest(months)
     import_history(store, entries)
     orgs = sorted(store.staff()["organisation_code"].unique().to_list())
-    replace_survey_results(store, survey_rows(synth_survey(3, orgs)), "synthetic")
-    write_key_people(store, people_rows(synth_directory(3, orgs, END)), "synthetic")
+    replace_survey_results(store, synth_survey(3, orgs), "synthetic")
+    write_key_people(store, synth_directory(3, orgs, END), "synthetic")
     accounts.add_user(store, "nat", PASSWORD, "national")
     store.engine.dispose()
 

@@ -60,4 +60,5 @@ def test_the_board_pack_shows_leadership(tmp_path: Path, capsys: pytest.CaptureF
     book = openpyxl.load_workbook(next((tmp_path / "pack").glob("*.xlsx")), read_only=True)
     sheet = next(n for n in book.sheetnames if n.startswith("Leadership"))
     text = " ".join(str(c) for row in book[sheet].iter_rows(values_only=True) for c in row if c is not None)
+    book.close()  # a read-only workbook holds its file open until closed
     assert "RJ1" in text and "england" in text

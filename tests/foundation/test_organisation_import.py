@@ -11,7 +11,7 @@ import pytest
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.scope import Scope
 from hcsworkforce.services.imports import import_extract
-from hcsworkforce.services.profile import run_profile
+from hcsworkforce.services.profile import ProfileQuery, run
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli
 from tests.foundation.fixtures import HAND_ROWS, write_extract
@@ -37,7 +37,7 @@ def test_two_trusts_load_separately_into_one_census(db_url: str, tmp_path: Path)
     assert info is not None and whole_info is not None
     for key in ("rows_in_post", "rows_leavers", "people_in_post", "has_leaver_data"):
         assert info[key] == whole_info[key], key
-    a, b = run_profile(store, ["organisation"]).rows, run_profile(whole, ["organisation"]).rows
+    a, b = run(store, ProfileQuery(("organisation",))).rows, run(whole, ProfileQuery(("organisation",))).rows
     assert a == b
     # The history snapshot was rebuilt for the whole census.
     keys = ["staff_key", "assignment_key"]
@@ -111,9 +111,9 @@ def test_trust_findings_are_kept_per_organisation(tmp_path: Path) -> None:
     import_extract(
         write_extract(tmp_path / "rgt.csv", RGT_ROWS), store, census_date=CENSUS, organisation="RGT"
     )
-    own = run_profile(store, [], scope=Scope("organisation", "ZZZ01")).data_quality
+    own = run(store, ProfileQuery(), Scope("organisation", "ZZZ01")).data_quality
     assert any(f["check"] == "unknown_organisation" for f in own)  # ZZZ01 is not a known trust
-    national = run_profile(store, []).data_quality
+    national = run(store, ProfileQuery()).data_quality
     assert any(f["detail"].startswith("ZZZ01: ") for f in national)
     assert any(f["detail"].startswith("RGT: ") for f in national)
     assert isinstance(store.staff(), pl.DataFrame)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hcsworkforce.analytics.profile import profile
 from hcsworkforce.model.scope import Scope
 from hcsworkforce.services.imports import import_extract
-from hcsworkforce.services.profile import run_profile
+from hcsworkforce.services.profile import ProfileQuery, run
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli
 from tests.foundation.fixtures import CENSUS, hand_files
@@ -29,7 +29,7 @@ def hand_store(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_profile_by_specialism_matches_hand_figures(hand_store) -> None:  # type: ignore[no-untyped-def]
-    rows = {r["specialism"]: r for r in run_profile(hand_store, ["specialism"]).rows}
+    rows = {r["specialism"]: r for r in run(hand_store, ProfileQuery(("specialism",), suppress_below=0)).rows}
     cb = rows["clinical_biochemistry"]
     # People P1, P2, P3 and P4 (second assignment): ages 33, 59 (birthday on census day), 55 (birthday tomorrow), 24.
     assert cb["headcount"] == 4
@@ -54,7 +54,8 @@ def test_profile_by_specialism_matches_hand_figures(hand_store) -> None:  # type
 
 
 def test_total_counts_people_not_assignments(hand_store) -> None:  # type: ignore[no-untyped-def]
-    total = run_profile(hand_store, []).total
+    total = run(hand_store, ProfileQuery(suppress_below=0)).totals
+    assert total is not None
     assert total["headcount"] == 5  # P4 holds two assignments
     assert total["fte"] == pytest.approx(4.5)
     assert total["mean_age"] == pytest.approx((33 + 59 + 55 + 24 + 44) / 5)
@@ -64,7 +65,7 @@ def test_total_counts_people_not_assignments(hand_store) -> None:  # type: ignor
 
 
 def test_grouping_by_age_band_and_gender_has_no_vacancies(hand_store) -> None:  # type: ignore[no-untyped-def]
-    rows = run_profile(hand_store, ["age_band", "gender"]).rows
+    rows = run(hand_store, ProfileQuery(("age_band", "gender"), suppress_below=0)).rows
     assert {(r["age_band"], r["gender"]) for r in rows} == {
         ("16-24", "female"),
         ("25-34", "female"),
@@ -76,17 +77,18 @@ def test_grouping_by_age_band_and_gender_has_no_vacancies(hand_store) -> None:  
 
 
 def test_suppression_nulls_small_groups_and_small_leaver_counts(hand_store) -> None:  # type: ignore[no-untyped-def]
-    result = run_profile(hand_store, ["specialism"], suppress_below=5)
+    result = run(hand_store, ProfileQuery(("specialism",), suppress_below=5))
     assert all(r["suppressed"] and r["headcount"] is None and r["fte"] is None for r in result.rows)
     # Establishment less vacancy would give a small group's FTE in post: both go too.
     assert all(r["vacancy_fte"] is None and r["establishment_fte"] is None for r in result.rows)
-    assert result.total["headcount"] == 5 and result.total["leaver_rate_12m"] is None
+    assert result.totals is not None
+    assert result.totals["headcount"] == 5 and result.totals["leaver_rate_12m"] is None
 
 
 def test_scope_limits_the_rows_read(hand_store) -> None:  # type: ignore[no-untyped-def]
-    org = run_profile(hand_store, ["organisation"], scope=Scope("organisation", "ZZZ01"))
+    org = run(hand_store, ProfileQuery(("organisation",)), Scope("organisation", "ZZZ01"))
     assert [r["organisation"] for r in org.rows] == ["ZZZ01"]
-    region = run_profile(hand_store, ["organisation"], scope=Scope("region", "Y61"))
+    region = run(hand_store, ProfileQuery(("organisation",)), Scope("region", "Y61"))
     assert [r["organisation"] for r in region.rows] == ["RGT"]  # ZZZ01 has no known region
 
 
@@ -104,12 +106,18 @@ def test_profile_json_is_flat_records_with_stable_keys(
         capsys,
     )
     assert code == 0, err
-    rows = json.loads(out)
+    payload = json.loads(out)
+    # The same object /api/v1/profile returns: the grouping, the totals and flat records with labels.
+    assert list(payload) == ["census_date", "scope", "by", "filters", "suppress_below", "totals", "records"]
+    assert payload["by"] == ["region", "specialism"] and payload["totals"]["headcount"] == 5
+    rows = payload["records"]
     assert isinstance(rows, list) and rows
     for r in rows:
         for k in (
             "region",
+            "region_label",
             "specialism",
+            "specialism_label",
             "headcount",
             "fte",
             "mean_age",

@@ -194,7 +194,9 @@ def test_commission_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         "notes",
         "data",
         "resolved_scenario",
+        "scope",
     ]
+    assert doc["scope"] == {"kind": "national", "code": None}
     assert doc["percentile"] == 90 and doc["target_year"] == 2030 and doc["runs"] == 20
     assert doc["total_cost_gbp"] == pytest.approx(sum(p["cost_gbp"] for p in doc["plan"]), rel=1e-9)
     assert doc["total_places"] == sum(r["places"] for r in doc["places_by_programme_year"])
@@ -301,3 +303,30 @@ def test_user_errors_exit_2(db: str, tmp_path: Path, capsys: pytest.CaptureFixtu
         capsys,
     )
     assert code == 2 and "2050" in err
+
+
+def test_a_wisn_file_is_read_beside_the_scenario_or_refused(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """demand.wisn[].file is relative to the scenario's folder; a file that is not there is refused, named."""
+    wisn = Path(__file__).resolve().parents[2] / "examples" / "wisn" / "cardiac_physiology_department.yaml"
+    (tmp_path / "wisn").mkdir()
+    (tmp_path / "wisn" / "cardiac.yaml").write_text(wisn.read_text(encoding="utf-8"), encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "name: w\nstart_year: 2025\nhorizon_years: 2\n"
+        "demand: {wisn: [{specialism: cardiac_science, file: wisn/cardiac.yaml}]}\n"
+    )
+    code, out, err = run_cli(
+        ["project", str(good), "--by", "specialism", "--format", "json", "--db", db], capsys
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    (row,) = [r for r in doc["rows"] if r["year"] == 2025 and r["specialism"] == "cardiac_science"]
+    assert row["demand_fte"]["p50"] == pytest.approx(19.573, abs=1e-3)
+    assert any("wisn/cardiac.yaml" in n for n in doc["notes"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("wisn/cardiac.yaml", "wisn/missing.yaml"))
+    code, out, err = run_cli(["project", str(bad), "--format", "json", "--db", db], capsys)
+    assert code == 2 and out == ""
+    assert "demand.wisn[0].file" in err and "wisn/missing.yaml" in err

@@ -9,14 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hcsworkforce.analytics.plan import (
-    ProgrammeOption,
-    commission,
-    commission_options,
-    commission_scenario,
-)
+from hcsworkforce.analytics.plan import ProgrammeOption, commission
 from hcsworkforce.analytics.supply import LEVEL_INDEX, N_LEVELS, compile_supply
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.services.commission import commission_options, commission_scenario
 
 from .conftest import many, scenario, staff_frame
 from .test_plan import establishment

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hcsworkforce.analytics.plan import CommissionResult, commission_scenario, project_scenario
 from hcsworkforce.model.frames import ESTABLISHMENT_SCHEMA
+from hcsworkforce.services.commission import CommissionResult, commission_scenario
+from hcsworkforce.services.projection import project_scenario
 
 from .conftest import CENSUS, many, scenario, staff_frame
 

@@ -107,7 +107,7 @@ def test_reference_update_trusts(db: str, capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run_cli(["reference", "update-trusts", "--db", db], capsys)
     assert code == 2 and "etr.csv" in err
     code, out, _ = run_cli(["reference", "--format", "json"], capsys)
-    assert code == 0 and any(r["table"] == "published_staff_groups" for r in json.loads(out))
+    assert code == 0 and any(r["table"] == "published_staff_groups" for r in json.loads(out)["tables"])
 
 
 def test_benchmark_against_published(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

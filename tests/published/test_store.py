@@ -75,14 +75,14 @@ def test_a_refused_file_writes_nothing(db_url: str, tmp_path: Path) -> None:
 def test_profile_from_published_tables_alone(db_url: str, survey_xlsx: Path) -> None:
     store = open_store(db_url, migrate=True)
     _load_all(store, survey_xlsx)
-    res = svc.run_profile(store, svc.PublishedProfileQuery(staff_group="hcs"))
-    wf = res.tables["workforce"][0]
+    res = svc.run(store, svc.PublishedProfileQuery(staff_group="hcs"))
+    wf = res.figures["workforce"][0]
     assert (wf["fte"], wf["fte_published_cells"], wf["suppressed_cells"]) == (None, 440.75, 1)
-    assert res.tables["turnover"][0]["leaver_rate"] == pytest.approx(0.1)
-    region = svc.run_profile(store, svc.PublishedProfileQuery(region="Y56", staff_group="hcs"))
-    assert region.tables["turnover"][0]["leaver_rate"] == pytest.approx(540 / 6000)
-    org = svc.run_profile(store, svc.PublishedProfileQuery(organisation="RGT"))
-    sick = {r["staff_group_label"]: r["sickness_rate"] for r in org.tables["sickness"]}
+    assert res.figures["turnover"][0]["leaver_rate"] == pytest.approx(0.1)
+    region = svc.run(store, svc.PublishedProfileQuery(region="Y56", staff_group="hcs"))
+    assert region.figures["turnover"][0]["leaver_rate"] == pytest.approx(540 / 6000)
+    org = svc.run(store, svc.PublishedProfileQuery(organisation="RGT"))
+    sick = {r["staff_group_label"]: r["sickness_rate"] for r in org.figures["sickness"]}
     # The organisation file and the benchmarking file both give RGT's all-staff rate: counted once.
     assert sick == {
         "All staff groups": pytest.approx(0.04),

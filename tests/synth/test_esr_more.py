@@ -110,8 +110,9 @@ def test_xlsx_report_has_title_rows_above_the_table(
     code, _, err = run_cli(["synth", "--layout", "esr", "--staff", "60", "--organisations", "2",
                             "--other-staff-ratio", "2", "--out", str(out)], capsys)  # fmt: skip
     assert code == 0, err
-    ws = openpyxl.load_workbook(out, read_only=True).active
-    first = [row for _, row in zip(range(4), ws.iter_rows(values_only=True), strict=False)]
+    wb = openpyxl.load_workbook(out, read_only=True)  # read-only workbooks hold the file open until closed
+    first = [row for _, row in zip(range(4), wb.active.iter_rows(values_only=True), strict=False)]
+    wb.close()
     assert first[0][0] == "Staff in Post" and first[1][0] == "Report Date: 31/03/2025"
     assert first[2][:3] == ("Employee Number", "Assignment Number", "Organisation")
     assert (tmp_path / "sip_leavers.xlsx").exists()

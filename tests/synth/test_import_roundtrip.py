@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from hcsworkforce.services.history import import_history, read_manifest
 from hcsworkforce.services.imports import import_extract
-from hcsworkforce.services.trends import import_history, read_manifest
 from hcsworkforce.store import open_store
 from tests.synth.conftest import Made
 from tests.synth.esr_count import count, read_report

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.services.trends import absence_rate_for
+from hcsworkforce.services.absence import absence_rate_for
 from hcsworkforce.store import open_store
 from tests.conftest import run_cli
 from tests.foundation.fixtures import CENSUS, hand_files

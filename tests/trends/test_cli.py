@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hcsworkforce.cli.benchmark import build_benchmark
-from hcsworkforce.cli.trend import CensusRows, build_trend
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.services.funnel import build_funnel
+from hcsworkforce.services.history import CensusRows
+from hcsworkforce.services.trend import build_trend
 from tests.conftest import run_cli
 from tests.foundation.fixtures import hand_files
 
@@ -46,7 +47,7 @@ def test_build_trend_charts_each_group_and_suppresses_small_groups() -> None:
         rebase_at=[],
         screen=True,
         suppress_below=5,
-    ).to_dict()
+    ).to_json()
     rgt, zzz = payload["series"]
     assert rgt["organisation"] == "RGT"
     assert rgt["points"][0]["mean"] == pytest.approx(11.0)
@@ -143,11 +144,7 @@ def test_benchmark_peer_list_must_name_loaded_organisations() -> None:
         {"organisation": "RAL", "region": "Y56", "headcount": 20, "share_55_plus": 0.1},
     ]
     with pytest.raises(UserInputError, match="no staff at XYZ"):
-        build_benchmark(
-            rows, "share_55_plus", peers="RGT,XYZ", census_date=date(2024, 3, 31), suppress_below=0
-        )
-    ok = build_benchmark(
-        rows, "share_55_plus", peers="rgt,ral", census_date=date(2024, 3, 31), suppress_below=0
-    )
+        build_funnel(rows, "share_55_plus", peers="RGT,XYZ", census_date=date(2024, 3, 31), suppress_below=0)
+    ok = build_funnel(rows, "share_55_plus", peers="rgt,ral", census_date=date(2024, 3, 31), suppress_below=0)
     assert ok.peers == ["RGT", "RAL"]
     assert ok.funnels[0]["pooled_rate"] == pytest.approx(4 / 30)

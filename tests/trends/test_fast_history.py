@@ -13,14 +13,14 @@ import polars as pl
 import pytest
 
 from hcsworkforce.model.scope import NATIONAL, Scope
-from hcsworkforce.services.trends import (
-    build_trend,
+from hcsworkforce.services.history import (
     import_history,
     profile_history,
     profile_history_frame,
     read_history,
     read_manifest,
 )
+from hcsworkforce.services.trend import build_trend
 from hcsworkforce.store import open_store
 from hcsworkforce.synth.history import synthesise_months, write_months
 
@@ -42,7 +42,7 @@ def _old_build_trend(history: list[Any], metric: str, by: list[str], **kw: Any) 
 
     from hcsworkforce.analytics.profile import label_dimension
     from hcsworkforce.analytics.spc import spc
-    from hcsworkforce.services.trends import _hidden
+    from hcsworkforce.services.trend import _hidden
 
     periods = [h.census_date for h in history]
     keys: dict[tuple[Any, ...], int] = {}

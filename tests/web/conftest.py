@@ -170,10 +170,8 @@ HISTORY_END = date(2025, 3, 31)
 def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """14 monthly censuses of 3,000 synthetic staff in 15 organisations (a leaver spike planted in the largest),
     with absence, a staff survey and a key-people directory; a national, a region and an organisation user."""
-    from hcsworkforce.ingest.directory import to_store_rows as people_rows
-    from hcsworkforce.ingest.survey import to_store_rows as survey_rows
     from hcsworkforce.services import accounts
-    from hcsworkforce.services.trends import import_history, read_manifest
+    from hcsworkforce.services.history import import_history, read_manifest
     from hcsworkforce.store import open_store
     from hcsworkforce.store.tables_engagement import replace_survey_results, write_key_people
     from hcsworkforce.synth.engagement import synth_directory, synth_survey
@@ -187,8 +185,8 @@ def history_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     entries, _ = read_manifest(folder / "months")
     import_history(store, entries)
     orgs = sorted(store.staff()["organisation_code"].unique().to_list())
-    replace_survey_results(store, survey_rows(synth_survey(3, orgs)), "synthetic")
-    write_key_people(store, people_rows(synth_directory(3, orgs, HISTORY_END)), "synthetic")
+    replace_survey_results(store, synth_survey(3, orgs), "synthetic")
+    write_key_people(store, synth_directory(3, orgs, HISTORY_END), "synthetic")
     region = store.staff().filter(organisation_code=spike)["region_code"][0]
     accounts.add_user(store, "nat", PASSWORDS["nat"], "national")
     accounts.add_user(store, "reg", PASSWORDS["reg"], "region", region)

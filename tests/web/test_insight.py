@@ -110,7 +110,8 @@ def test_trend_bad_input_is_a_422_or_a_message(hclient: Any) -> None:
 def test_funnel_page_and_api_agree_for_a_national_user(hclient: Any, codes: tuple[str, str]) -> None:
     sign_in(hclient, "nat")
     api = hclient.get("/api/v1/funnel", params={"metric": "leaver_rate_12m"}).json()
-    assert api["funnel"]["organisations"] == 15 and api["curve"]
+    [funnel] = api["funnels"]
+    assert funnel["organisations"] == 15 and funnel["curve"]
     assert len(api["organisations"]) == 15
     html = hclient.get("/benchmark/funnel", params={"metric": "leaver_rate_12m"}).text
     assert "<svg" in html and "99.8% limits" in html
@@ -118,7 +119,7 @@ def test_funnel_page_and_api_agree_for_a_national_user(hclient: Any, codes: tupl
     for r in api["organisations"]:
         if r["rate"] is not None:
             assert _pct(r["rate"]) in table
-    assert _pct(api["funnel"]["pooled_rate"]) in html
+    assert _pct(funnel["pooled_rate"]) in html
     flagged = [r for r in api["organisations"] if r["flag"] in ("high", "low")]
     for r in flagged:  # flagged points are labelled with their code on the plot
         assert f">{r['organisation']}</text>" in html
@@ -137,10 +138,12 @@ def test_funnel_shows_an_organisation_user_only_their_own_point(hclient: Any, co
             assert [r["organisation"] for r in api["organisations"]] == [org]
             own = api["organisations"][0]
             assert own["rate"] is not None and own["denominator"] is not None  # never suppressed to its owner
-            if api["funnel"] is None:
+            [funnel] = api["funnels"]
+            if funnel["withheld"]:
                 assert "rank" not in own or own.get("rank") is None
+                assert funnel["pooled_rate"] is None and not funnel["curve"]
             else:
-                assert api["funnel"]["organisations"] >= 5
+                assert funnel["organisations"] >= 5
             for text in (
                 hclient.get("/api/v1/funnel", params={**q, "format": "csv"}).text,
                 hclient.get("/benchmark/funnel", params=q).text,
@@ -160,7 +163,7 @@ def test_funnel_region_user_sees_their_regions_organisations(hclient: Any, codes
     sign_in(hclient, "reg")
     api = hclient.get("/api/v1/funnel", params={"metric": "leaver_rate_12m"}).json()
     assert {r["organisation"] for r in api["organisations"]} == in_region
-    assert api["funnel"]["organisations"] == 15  # the national funnel, of which they see their part
+    assert api["funnels"][0]["organisations"] == 15  # the national funnel, of which they see their part
     other_region = next(r for r in staff["region_code"].unique().to_list() if r != region)
     assert hclient.get("/api/v1/funnel", params={"region": other_region}).status_code == 403
 
@@ -294,6 +297,10 @@ def test_pathways_page_and_api_agree(hclient: Any) -> None:
     for p in api["pathways"]:
         assert html_escape(p["route"]) in table
     assert hclient.get("/api/v1/pathways", params={"from_level": "wizard"}).status_code == 422
+    page = hclient.get("/pathways", params={"from_level": "wizard"})
+    assert page.status_code == 200 and "is not a career level" in page.text
+    # Both doors take the names people type (the CLI always did): a graduate starts as a new entrant.
+    assert hclient.get("/api/v1/pathways", params={**q, "from_level": "graduate"}).json() == api
 
 
 # -- access, by enumeration, over the history ------------------------------------------------------------------

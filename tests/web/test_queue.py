@@ -50,7 +50,7 @@ def test_upload_runs_on_the_queue(queue: str, data_dir: Path, demo_files: dict[s
     if queue == "redis":
         # A stale task left by another run names another database's job: execute_job finds no such job and
         # does nothing, so sharing the queue with earlier runs is harmless.
-        assert type(app.state.ctx.queue.storage).__name__ == "RedisStorage"
+        assert type(app.state.queue.storage).__name__ == "RedisStorage"
     with TestClient(app) as client:
         token = sign_in(client, "nat")
         # The report without its title lines carries no date of its own: the date given is the census's.

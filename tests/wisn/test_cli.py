@@ -54,7 +54,8 @@ def test_every_example_runs_to_json(app, example):
     result = invoke(app, EXAMPLES / example, "--format", "json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert list(payload) == ["cadres"]
+    assert list(payload) == ["source", "cadres"]
+    assert payload["source"] == str(EXAMPLES / example)
     assert payload["cadres"]
     for record in payload["cadres"]:
         assert set(record) == HEADLINE_KEYS | DETAIL_KEYS

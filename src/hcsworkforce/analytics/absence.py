@@ -84,7 +84,34 @@ def absence_rate(
     absent_cols = [c for c in dims if c not in assign.columns]
     if absent_cols:
         raise UserInputError(f"cannot group absence by {', '.join(absent_cols)}: not in the staff records")
+    months = report_months(episodes, start, end)
+    assign = assign.select(
+        "staff_key",
+        "assignment_key",
+        pl.col("fte").cast(pl.Float64),
+        pl.col("start_date").alias("post_start"),
+        pl.col("end_date").fill_null(OPEN_END).alias("post_end"),
+        *[pl.col(c) for c in dims],
+    )
+    avail = fte_days_available(assign, months, dims)
+    lost = fte_days_lost(episodes, assign, months, dims)
+    return (
+        avail.join(lost, on=["month", *dims], how="left", nulls_equal=True)
+        .with_columns(
+            pl.col("fte_days_lost").fill_null(0.0),
+            pl.col("staff_absent").fill_null(0).cast(pl.Int64),
+            pl.col("headcount").cast(pl.Int64),
+        )
+        .with_columns((pl.col("fte_days_lost") / pl.col("fte_days_available")).alias("absence_rate"))
+        .select(
+            "month", *dims, "fte_days_lost", "fte_days_available", "absence_rate", "staff_absent", "headcount"
+        )
+        .sort(["month", *dims], nulls_last=True)
+    )
 
+
+def report_months(episodes: pl.DataFrame, start: date | None, end: date | None) -> pl.DataFrame:
+    """The months reported on (month, month_end): from start to end, each defaulting to the episodes' span."""
     if start is None or end is None:
         bounds = episodes.select(
             pl.col("absence_start").min().alias("lo"),
@@ -98,21 +125,14 @@ def absence_rate(
     if end < start:
         raise UserInputError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     first, last = month_start(start), month_start(end)
-    months = pl.DataFrame({"month": pl.date_range(first, last, interval="1mo", eager=True)}).with_columns(
+    return pl.DataFrame({"month": pl.date_range(first, last, interval="1mo", eager=True)}).with_columns(
         pl.col("month").dt.month_end().alias("month_end")
     )
 
-    assign = assign.select(
-        "staff_key",
-        "assignment_key",
-        pl.col("fte").cast(pl.Float64),
-        pl.col("start_date").alias("post_start"),
-        pl.col("end_date").fill_null(OPEN_END).alias("post_end"),
-        *[pl.col(c) for c in dims],
-    )
 
-    # Available: every assignment x month it overlaps, weighted by its FTE.
-    avail = (
+def fte_days_available(assign: pl.DataFrame, months: pl.DataFrame, dims: list[str]) -> pl.DataFrame:
+    """Every assignment x month it overlaps, weighted by its FTE: fte_days_available and headcount."""
+    return (
         assign.join(months, how="cross")
         .with_columns(
             _overlap_days(
@@ -127,9 +147,15 @@ def absence_rate(
         )
     )
 
-    # Lost: each episode clipped to the assignment's time in post and to the period, then split by month.
+
+def fte_days_lost(
+    episodes: pl.DataFrame, assign: pl.DataFrame, months: pl.DataFrame, dims: list[str]
+) -> pl.DataFrame:
+    """Each episode clipped to the assignment's time in post and to the period, then split by month:
+    fte_days_lost and staff_absent."""
+    first = months["month"].min()
     period_end = months["month_end"].max()
-    lost = (
+    return (
         episodes.select("assignment_key", "absence_start", pl.col("absence_end").fill_null(period_end))
         .join(assign, on="assignment_key", how="inner")
         .with_columns(
@@ -154,26 +180,45 @@ def absence_rate(
         )
     )
 
-    out = (
-        avail.join(lost, on=["month", *dims], how="left", nulls_equal=True)
-        .with_columns(
-            pl.col("fte_days_lost").fill_null(0.0),
-            pl.col("staff_absent").fill_null(0).cast(pl.Int64),
-            pl.col("headcount").cast(pl.Int64),
-        )
-        .with_columns((pl.col("fte_days_lost") / pl.col("fte_days_available")).alias("absence_rate"))
-        .select(
-            "month", *dims, "fte_days_lost", "fte_days_available", "absence_rate", "staff_absent", "headcount"
-        )
-        .sort(["month", *dims], nulls_last=True)
-    )
-    return out
-
 
 def _overlap_days(a0: pl.Expr, a1: pl.Expr, b0: pl.Expr, b1: pl.Expr) -> pl.Expr:
     """Calendar days (both ends counted) shared by [a0, a1] and [b0, b1]; 0 where they do not meet."""
     days = (pl.min_horizontal(a1, b1) - pl.max_horizontal(a0, b0)).dt.total_days() + 1
     return pl.when(days > 0).then(days).otherwise(0)
+
+
+class _EpisodeProblems:
+    """Problems with absence episodes, each located by its spreadsheet row and the user's column name."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    @staticmethod
+    def show(row: dict[str, Any], key: str) -> str:
+        """A key as the extract gave it, where its original staff_id / assignment_id column is still there."""
+        raw = USER_COLUMN.get(key)
+        value = row.get(raw) if raw and raw in row and row.get(raw) is not None else row.get(key)
+        return "" if value is None else str(value)
+
+    def add(
+        self,
+        row: dict[str, Any],
+        column: str,
+        message: str,
+        value: object = None,
+        expected: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                message,
+                file=self.file,
+                row=int(row["_row"]),
+                column=USER_COLUMN.get(column, column),
+                value=None if value is None else str(value),
+                expected=expected,
+            )
+        )
 
 
 def validate_absences(
@@ -192,39 +237,9 @@ def validate_absences(
             Problem(f"column {USER_COLUMN.get(c, c)} is missing", file=file, column=USER_COLUMN.get(c, c))
             for c in missing
         ]
-    problems: list[Problem] = []
+    out = _EpisodeProblems(file)
     ep = episodes.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
-
-    def show(row: dict[str, Any], key: str) -> str:
-        raw = USER_COLUMN.get(key)
-        value = row.get(raw) if raw and raw in row and row.get(raw) is not None else row.get(key)
-        return "" if value is None else str(value)
-
-    def add(
-        row: dict[str, Any], column: str, message: str, value: object = None, expected: str | None = None
-    ) -> None:
-        problems.append(
-            Problem(
-                message,
-                file=file,
-                row=int(row["_row"]),
-                column=USER_COLUMN.get(column, column),
-                value=None if value is None else str(value),
-                expected=expected,
-            )
-        )
-
-    for r in ep.filter(pl.col("absence_start").is_null()).iter_rows(named=True):
-        add(r, "absence_start", "no absence start date", expected="a date")
-    for r in ep.filter(pl.col("absence_end") < pl.col("absence_start")).iter_rows(named=True):
-        add(
-            r,
-            "absence_end",
-            f"absence ends before it starts ({r['absence_start']})",
-            r["absence_end"],
-            "a date on or after absence_start",
-        )
-
+    check_episode_dates(ep, out)
     assign = _one_row_per_assignment(assignments).select(
         pl.col("assignment_key"),
         pl.col("staff_key").alias("_owner"),
@@ -233,30 +248,61 @@ def validate_absences(
     )
     known_staff = assignments.select(pl.col("staff_key").unique()).with_columns(pl.lit(True).alias("_known"))
     ep = ep.join(known_staff, on="staff_key", how="left").join(assign, on="assignment_key", how="left")
+    check_owners(ep, out)
+    placed = ep.filter((pl.col("_owner") == pl.col("staff_key")) & pl.col("absence_start").is_not_null())
+    check_time_in_post(placed, out)
+    check_overlaps(placed, out)
+    problems = out.problems
+    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return problems
 
+
+def check_episode_dates(ep: pl.DataFrame, out: _EpisodeProblems) -> None:
+    """A start date present, and an end not before the start."""
+    for r in ep.filter(pl.col("absence_start").is_null()).iter_rows(named=True):
+        out.add(r, "absence_start", "no absence start date", expected="a date")
+    for r in ep.filter(pl.col("absence_end") < pl.col("absence_start")).iter_rows(named=True):
+        out.add(
+            r,
+            "absence_end",
+            f"absence ends before it starts ({r['absence_start']})",
+            r["absence_end"],
+            "a date on or after absence_start",
+        )
+
+
+def check_owners(ep: pl.DataFrame, out: _EpisodeProblems) -> None:
+    """The staff member is known, and so is the assignment, and it is theirs."""
     for r in ep.filter(pl.col("_known").is_null()).iter_rows(named=True):
-        add(r, "staff_key", "unknown staff: not in any loaded staff or leaver record", show(r, "staff_key"))
+        out.add(
+            r,
+            "staff_key",
+            "unknown staff: not in any loaded staff or leaver record",
+            out.show(r, "staff_key"),
+        )
     known = ep.filter(pl.col("_known").is_not_null())
     for r in known.filter(pl.col("_owner").is_null()).iter_rows(named=True):
-        add(
+        out.add(
             r,
             "assignment_key",
             "unknown assignment: not in any loaded staff record",
-            show(r, "assignment_key"),
+            out.show(r, "assignment_key"),
         )
     for r in known.filter(
         pl.col("_owner").is_not_null() & (pl.col("_owner") != pl.col("staff_key"))
     ).iter_rows(named=True):
-        add(
+        out.add(
             r,
             "assignment_key",
             "the assignment belongs to another member of staff",
-            show(r, "assignment_key"),
+            out.show(r, "assignment_key"),
         )
 
-    placed = ep.filter((pl.col("_owner") == pl.col("staff_key")) & pl.col("absence_start").is_not_null())
+
+def check_time_in_post(placed: pl.DataFrame, out: _EpisodeProblems) -> None:
+    """The absence lies within the assignment's time in post: not before its start, not after its end."""
     for r in placed.filter(pl.col("absence_start") < pl.col("_post_start")).iter_rows(named=True):
-        add(
+        out.add(
             r,
             "absence_start",
             f"absence starts before the assignment did ({r['_post_start']})",
@@ -268,7 +314,7 @@ def validate_absences(
         & (pl.col("absence_end").is_null() | (pl.col("absence_end") > pl.col("_post_end")))
     )
     for r in after.iter_rows(named=True):
-        add(
+        out.add(
             r,
             "absence_end",
             f"absence runs past the end of the assignment ({r['_post_end']})",
@@ -276,8 +322,11 @@ def validate_absences(
             f"a date on or before {r['_post_end']}",
         )
 
-    # Overlaps: in start order within an assignment, an absence that starts on or before the latest end so far
-    # overlaps the absence holding that end (named by its row, so both can be found).
+
+def check_overlaps(placed: pl.DataFrame, out: _EpisodeProblems) -> None:
+    """No two absences of one assignment overlap. In start order within an assignment, an absence that starts
+    on or before the latest end so far overlaps the absence holding that end (named by its row, so both can
+    be found)."""
     ordered = (
         placed.with_columns(pl.col("absence_end").fill_null(OPEN_END).alias("_end"))
         .sort(["assignment_key", "absence_start", "_row"])
@@ -295,15 +344,13 @@ def validate_absences(
         )
     )
     for r in ordered.filter(pl.col("absence_start") <= pl.col("_prev_end")).iter_rows(named=True):
-        add(
+        out.add(
             r,
             "absence_start",
             f"overlaps the absence on row {r['_prev_row']:,} of the same assignment",
             r["absence_start"],
             "absences of one assignment not to overlap",
         )
-    problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-    return problems
 
 
 def check_absences(

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy.special import betaincinv, gammaincinv
+from scipy.special import betaincinv, gammaincinv, ndtri
 
 from hcsworkforce.model.frames import AGE_BANDS
 from hcsworkforce.model.scenario import QUALIFIED_LEVELS, TRAINEE_LEVELS
@@ -1094,8 +1094,6 @@ class CalibrationBlock:
 
 def sd_of_interval(lower: float, upper: float, level: float = INTERVAL_LEVEL) -> float:
     """The normal sd whose central ``level`` interval is as wide as [lower, upper]: the Monte Carlo spread."""
-    from scipy.special import ndtri
-
     return float((upper - lower) / (2.0 * ndtri(0.5 + level / 2.0)))
 
 

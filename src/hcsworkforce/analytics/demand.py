@@ -101,13 +101,37 @@ def compile_demand(
     are read here).
     """
     sc = scenario
-    d = sc.demand
     notes: list[str] = []
     assumptions: list[dict[str, Any]] = []
     current_fte = supply_headcount.sum(axis=-1) * fte_per_head
-    n_units = len(units)
+    baseline, source = demand_baseline(
+        sc.demand.baseline, units, current_fte, establishment, by_region, org_region, notes
+    )
+    mix = level_mix(baseline)
+    apply_wisn(sc.demand.wisn, units, baseline, supply_headcount, mix, wisn_fte, assumptions)
+    growth, growth_sd = demand_growth(sc, units, assumptions)
+    dev = service_developments(sc, units, supply_headcount, mix, notes, assumptions)
+    assumptions.append(
+        {"parameter": "demand_baseline", "value": float(baseline.sum()), "sd": None, "source": source}
+    )
+    inputs = DemandInputs(
+        baseline_fte=baseline, growth_rate=growth, growth_rate_sd=float(growth_sd), developments_fte=dev
+    )
+    return CompiledDemand(inputs, notes, assumptions, source)
+
+
+def demand_baseline(
+    mode: str,
+    units: tuple[tuple[str, str | None], ...],
+    current_fte: Array,
+    establishment: Any,
+    by_region: bool,
+    org_region: dict[str, str | None] | None,
+    notes: list[str],
+) -> tuple[Array, str]:
+    """FTE demand in year 0 per (unit, level) and what it came from: the establishment where one is loaded
+    and the mode allows, cell by cell where it covers a unit, else current FTE."""
     have_est = establishment is not None and establishment.height > 0
-    mode = d.baseline
     if mode == "establishment" and not have_est:
         notes.append("demand.baseline is establishment but none is loaded: current FTE used instead")
     baseline = current_fte.copy()
@@ -127,13 +151,25 @@ def compile_demand(
             notes.append(
                 f"{unplaced:,} establishment rows could not be placed (unknown specialism or no FTE)"
             )
+    return baseline, source
 
+
+def apply_wisn(
+    entries: Any,
+    units: tuple[tuple[str, str | None], ...],
+    baseline: Array,
+    supply_headcount: Array,
+    mix: Array,
+    wisn_fte: dict[str, float] | None,
+    assumptions: list[dict[str, Any]],
+) -> None:
+    """Replace the baseline of each specialism with a WISN result (in place): at the entry's career level
+    where it names one, else split by the level mix; across units by headcount."""
     wisn = dict(wisn_fte or {})
-    for w in d.wisn:
+    for w in entries:
         if w.required_fte is not None:
             wisn[w.specialism] = w.required_fte
-    wisn_level = {w.specialism: w.career_level for w in d.wisn}
-    mix = level_mix(baseline)
+    wisn_level = {w.specialism: w.career_level for w in entries}
     for spec, required in wisn.items():
         level = wisn_level.get(spec)
         weights = unit_weights(units, spec, None, supply_headcount, None)
@@ -153,8 +189,14 @@ def compile_demand(
             }
         )
 
+
+def demand_growth(
+    sc: Any, units: tuple[tuple[str, str | None], ...], assumptions: list[dict[str, Any]]
+) -> tuple[Array, float]:
+    """Growth rate per year of each unit (the scenario's, by specialism where given) and its sd."""
+    d = sc.demand
     default_sd = sc.uncertainty.demand_growth_sd
-    growth = np.full(n_units, d.growth.value)
+    growth = np.full(len(units), d.growth.value)
     growth_sd = d.growth.sd if d.growth.sd is not None else (default_sd or 0.0)
     assumptions.append(
         {
@@ -174,10 +216,21 @@ def compile_demand(
                 "source": "scenario demand.growth_by_specialism",
             }
         )
+    return growth, growth_sd
 
+
+def service_developments(
+    sc: Any,
+    units: tuple[tuple[str, str | None], ...],
+    supply_headcount: Array,
+    mix: Array,
+    notes: list[str],
+    assumptions: list[dict[str, Any]],
+) -> Array:
+    """FTE of service developments in force each year (years + 1, units, levels), each ramped in linearly."""
     years = sc.horizon_years
-    dev = np.zeros((years + 1, n_units, N_LEVELS))
-    for item in d.developments:
+    dev = np.zeros((years + 1, len(units), N_LEVELS))
+    for item in sc.demand.developments:
         weights = unit_weights(units, item.specialism, item.region, supply_headcount, None)
         if not weights.any():
             notes.append(
@@ -203,13 +256,7 @@ def compile_demand(
                 + (f" at {item.career_level}" if item.career_level else ""),
             }
         )
-    assumptions.append(
-        {"parameter": "demand_baseline", "value": float(baseline.sum()), "sd": None, "source": source}
-    )
-    inputs = DemandInputs(
-        baseline_fte=baseline, growth_rate=growth, growth_rate_sd=float(growth_sd), developments_fte=dev
-    )
-    return CompiledDemand(inputs, notes, assumptions, source)
+    return dev
 
 
 __all__ = ["LEVELS", "CompiledDemand", "DemandInputs", "compile_demand", "establishment_cells", "level_mix"]

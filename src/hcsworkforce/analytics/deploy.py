@@ -355,52 +355,81 @@ def backup_posts(teams: list[_Team]) -> list[ResolvedPost]:
     return posts
 
 
-def plan_deployment(
-    staff: pl.DataFrame,
-    scenario: SurgeScenario,
-    framework: Framework,
-    *,
-    competencies: pl.DataFrame | None = None,
-    absent_staff_keys: Collection[str] = (),
-) -> DeploymentPlan:
-    """The optimal deployment (or, with no surge posts, back-fill) plan for `staff` (STAFF_SCHEMA rows).
+@dataclass
+class _Available:
+    """The people available to deploy, as parallel lists indexed by person (staff_key order)."""
 
-    `competencies` holds individual records (staff_key, competency, level) that replace the defaults for
-    those people; `absent_staff_keys` are pseudonymous keys of named absentees.
-    """
-    t0 = time.perf_counter()
-    posts = scenario.posts()
-    backup = not posts
-    people = apply_absence(_people(staff), scenario.absence_rate, set(absent_staff_keys))
-    teams = _teams(people, scenario, backup)
-    team_index = {(t.org, t.spec): t for t in teams}
-    if backup:
-        posts = backup_posts(teams)
+    keys: list[str]
+    specs: list[str]
+    levels: list[str | None]
+    orgs: list[str]
+    held: list[bool]
+    ftes: list[float]
+
+    @classmethod
+    def of(cls, people: pl.DataFrame) -> _Available:
+        avail = people.filter(~pl.col("absent"))
+        return cls(
+            keys=avail["staff_key"].to_list(),
+            specs=avail["specialism_id"].to_list(),
+            levels=avail["career_level"].to_list(),
+            orgs=avail["organisation_code"].to_list(),
+            held=avail["held"].to_list(),
+            ftes=avail["fte"].to_list(),
+        )
+
+
+ProfileKey = tuple[str, str | None, tuple[tuple[str, int], ...]]
+# One profile's training for one role: centi-hours (-1 when out of reach) and the courses.
+RolePlan = tuple[int, tuple[str, ...]]
+
+
+@dataclass
+class _Profiles:
+    """People grouped by what they can do: one profile per (specialism, level, individual overrides), and one
+    hours vector (centi-hours per role) shared by every profile that trains the same for each role."""
+
+    rows: list[ProfileKey]
+    of_person: list[int]
+    plans: list[list[RolePlan]]  # per profile, per role
+    vectors: list[tuple[int, ...]]
+    vector_of_profile: list[int]
+
+    def plan(self, person: int, role: int) -> RolePlan:
+        return self.plans[self.of_person[person]][role]
+
+
+@dataclass
+class _Classes:
+    """People interchangeable for the plan: one class per (team, hours vector). Members are releasable people
+    in staff_key order (indices into _Available); held people count for reasons but never move."""
+
+    team: list[int] = field(default_factory=list)
+    vec: list[int] = field(default_factory=list)
+    members: list[list[int]] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+
+
+def align_team_regions(teams: list[_Team]) -> dict[str, str]:
+    """Give every team its organisation's region (the first one a team of it names, else the reference's),
+    and return organisation -> region."""
     org_region: dict[str, str] = {}
     for t in teams:
         if t.region and t.org not in org_region:
             org_region[t.org] = t.region
     for t in teams:
         t.region = t.region or org_region.get(t.org) or _site_region(t.org, {})
-    org_region = {t.org: t.region for t in teams}
+    return {t.org: t.region for t in teams}
 
-    roles = sorted({p.role_id for p in posts})
-    role_ix = {r: i for i, r in enumerate(roles)}
-    budget_centi = round(scenario.training_budget_hours * CENTI)
 
-    # Profiles: one per (specialism, level, individual overrides); hours per role computed once per profile.
-    overrides = _overrides(competencies)
-    avail = people.filter(~pl.col("absent"))
-    keys = avail["staff_key"].to_list()
-    specs = avail["specialism_id"].to_list()
-    levels = avail["career_level"].to_list()
-    orgs = avail["organisation_code"].to_list()
-    held = avail["held"].to_list()
-    ftes = avail["fte"].to_list()
-    profile_ix: dict[tuple[str, str | None, tuple[tuple[str, int], ...]], int] = {}
-    profile_rows: list[tuple[str, str | None, tuple[tuple[str, int], ...]]] = []
+def group_profiles(
+    available: _Available, overrides: Mapping[str, Mapping[str, int]], roles: list[str], framework: Framework
+) -> _Profiles:
+    """Profiles of the available people; training hours per role are computed once per profile."""
+    profile_ix: dict[ProfileKey, int] = {}
+    profile_rows: list[ProfileKey] = []
     person_profile: list[int] = []
-    for k, s, lv in zip(keys, specs, levels, strict=True):
+    for k, s, lv in zip(available.keys, available.specs, available.levels, strict=True):
         sig = tuple(sorted(overrides[k].items())) if k in overrides else ()
         prof_key = (s, lv, sig)
         ix = profile_ix.get(prof_key)
@@ -408,18 +437,7 @@ def plan_deployment(
             ix = profile_ix[prof_key] = len(profile_rows)
             profile_rows.append(prof_key)
         person_profile.append(ix)
-
-    plans: list[list[tuple[int, tuple[str, ...]]]] = []  # per profile, per role: (centi-hours or -1, courses)
-    for spec, lv, sig in profile_rows:
-        row: list[tuple[int, tuple[str, ...]]] = []
-        prof = effective_profile(framework.default_profile(spec, lv), dict(sig))
-        for role_id in roles:
-            if role_id.startswith(COVER_PREFIX):
-                row.append((0, ()) if role_id[len(COVER_PREFIX) :] == spec else (-1, ()))
-            else:
-                plan = training_plan(prof, framework.roles[role_id], framework)
-                row.append((plan.centi_hours, plan.resources) if plan.feasible else (-1, ()))
-        plans.append(row)
+    plans = [_role_plans(spec, lv, sig, roles, framework) for spec, lv, sig in profile_rows]
     vector_ix: dict[tuple[int, ...], int] = {}
     profile_vector: list[int] = []
     vectors: list[tuple[int, ...]] = []
@@ -430,49 +448,118 @@ def plan_deployment(
             vi = vector_ix[vec] = len(vectors)
             vectors.append(vec)
         profile_vector.append(vi)
+    return _Profiles(profile_rows, person_profile, plans, vectors, profile_vector)
 
-    # Classes: (team, hours vector). Members in staff_key order; held people count for reasons, never move.
+
+def _role_plans(
+    spec: str, level: str | None, sig: tuple[tuple[str, int], ...], roles: list[str], framework: Framework
+) -> list[RolePlan]:
+    """One profile's training for each role: cover roles need the team's own specialism and no training."""
+    row: list[RolePlan] = []
+    prof = effective_profile(framework.default_profile(spec, level), dict(sig))
+    for role_id in roles:
+        if role_id.startswith(COVER_PREFIX):
+            row.append((0, ()) if role_id[len(COVER_PREFIX) :] == spec else (-1, ()))
+        else:
+            plan = training_plan(prof, framework.roles[role_id], framework)
+            row.append((plan.centi_hours, plan.resources) if plan.feasible else (-1, ()))
+    return row
+
+
+def people_classes(
+    available: _Available, profiles: _Profiles, team_index: Mapping[tuple[str, str], _Team]
+) -> _Classes:
+    """The classes of interchangeable people, in order of first member."""
+    classes = _Classes()
     class_ix: dict[tuple[int, int], int] = {}
-    class_team: list[int] = []
-    class_vec: list[int] = []
-    class_members: list[list[int]] = []  # releasable people, by index into the available lists
-    class_held: list[int] = []
-    for p, (org, spec) in enumerate(zip(orgs, specs, strict=True)):
+    person_profile, profile_vector = profiles.of_person, profiles.vector_of_profile
+    for p, (org, spec) in enumerate(zip(available.orgs, available.specs, strict=True)):
         team = team_index[(org, spec)]
         ck = (team.id, profile_vector[person_profile[p]])
         ci = class_ix.get(ck)
         if ci is None:
-            ci = class_ix[ck] = len(class_team)
-            class_team.append(team.id)
-            class_vec.append(ck[1])
-            class_members.append([])
-            class_held.append(0)
-        if held[p]:
-            class_held[ci] += 1
+            ci = class_ix[ck] = len(classes.team)
+            classes.team.append(team.id)
+            classes.vec.append(ck[1])
+            classes.members.append([])
+            classes.held.append(0)
+        if available.held[p]:
+            classes.held[ci] += 1
         else:
-            class_members[ci].append(p)
+            classes.members[ci].append(p)
+    return classes
 
-    def within_budget(vec: tuple[int, ...], r: int) -> bool:
-        return 0 <= vec[r] <= budget_centi
 
-    # Sites and demand.
-    site_codes = sorted({p.site for p in posts})
-    site_reg = {s: _site_region(s, org_region) for s in site_codes}
-    demand: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+Demand = dict[tuple[str, int], dict[int, int]]  # (site, role) -> priority (scaled to an integer) -> posts
+
+
+def post_demand(posts: list[ResolvedPost], role_ix: Mapping[str, int]) -> Demand:
+    """Posts to fill by site and role, counted per priority."""
+    demand: Demand = defaultdict(lambda: defaultdict(int))
     for post in posts:
         demand[(post.site, role_ix[post.role_id])][round(post.priority * 10**PRIORITY_DECIMALS)] += post.count
-    total_posts = sum(p.count for p in posts)
+    return demand
 
-    # Network.
+
+@dataclass
+class _Network:
+    """The flow network and what reading its flow back needs."""
+
+    net: _Net
+    supply: IntArray
+    w_move: int
+
+
+def build_network(
+    classes: _Classes,
+    teams: list[_Team],
+    vectors: list[tuple[int, ...]],
+    n_roles: int,
+    budget_centi: int,
+    demand: Demand,
+    site_reg: Mapping[str, str],
+    org_region: Mapping[str, str],
+    travel: str,
+) -> _Network:
+    """source -> teams (release allowance) -> classes -> pools (organisation x role, training hours) ->
+    sites (directly, or through regional and national hubs as travel allows) -> priorities -> sink."""
     net = _Net()
     source, sink = net.node(), net.node()
+    supply_total, pool_node = _release_arcs(net, source, classes, teams, vectors, n_roles, budget_centi)
+    big = max(supply_total, 1)
+    total_posts = sum(sum(by_priority.values()) for by_priority in demand.values())
+    n_assignable = min(total_posts, supply_total)
+    w_move = n_assignable + 1  # one move between organisations outweighs every move between regions together
+    site_node: dict[tuple[str, int], int] = {}
+    for (site, r), by_priority in sorted(demand.items()):
+        site_node[(site, r)] = net.node()
+        for p_int, count in sorted(by_priority.items(), reverse=True):
+            net.arc(site_node[(site, r)], sink, count, ("fill", site, r, p_int), c1=-p_int)
+    _travel_arcs(net, pool_node, site_node, site_reg, org_region, travel, n_roles, big, w_move)
+    net.arc(source, sink, big, ("idle",))
+    supply = np.zeros(net.n, dtype=np.int64)
+    supply[source] = supply_total
+    supply[sink] = -supply_total
+    return _Network(net, supply, w_move)
+
+
+def _release_arcs(
+    net: _Net,
+    source: int,
+    classes: _Classes,
+    teams: list[_Team],
+    vectors: list[tuple[int, ...]],
+    n_roles: int,
+    budget_centi: int,
+) -> tuple[int, dict[tuple[str, int], int]]:
+    """Team, class and pool nodes: returns the supply (people teams may release) and the pool nodes."""
     supply_total = 0
     team_node: dict[int, int] = {}
     pool_node: dict[tuple[str, int], int] = {}
-    for ci, members in enumerate(class_members):
-        team = teams[class_team[ci]]
-        vec = vectors[class_vec[ci]]
-        eligible = [r for r in range(len(roles)) if within_budget(vec, r)]
+    for ci, members in enumerate(classes.members):
+        team = teams[classes.team[ci]]
+        vec = vectors[classes.vec[ci]]
+        eligible = [r for r in range(n_roles) if 0 <= vec[r] <= budget_centi]
         if not members or team.k == 0 or not eligible:
             continue
         if team.id not in team_node:
@@ -486,24 +573,32 @@ def plan_deployment(
             if pk not in pool_node:
                 pool_node[pk] = net.node()
             net.arc(cnode, pool_node[pk], len(members), ("train", ci, r), c2=vec[r])
-    big = max(supply_total, 1)
-    n_assignable = min(total_posts, supply_total)
-    w_move = n_assignable + 1  # one move between organisations outweighs every move between regions together
-    site_node: dict[tuple[str, int], int] = {}
-    for (site, r), by_priority in sorted(demand.items()):
-        site_node[(site, r)] = net.node()
-        for p_int, count in sorted(by_priority.items(), reverse=True):
-            net.arc(site_node[(site, r)], sink, count, ("fill", site, r, p_int), c1=-p_int)
+    return supply_total, pool_node
+
+
+def _travel_arcs(
+    net: _Net,
+    pool_node: Mapping[tuple[str, int], int],
+    site_node: Mapping[tuple[str, int], int],
+    site_reg: Mapping[str, str],
+    org_region: Mapping[str, str],
+    travel: str,
+    n_roles: int,
+    big: int,
+    w_move: int,
+) -> None:
+    """Pools reach sites of their own organisation directly; other sites through a regional hub (a move
+    between organisations) and, travelling anywhere, a national hub (also a move between regions)."""
     hub_node: dict[tuple[str, int], int] = {}
     nat_node: dict[int, int] = {}
-    if scenario.travel != "same_organisation":
+    if travel != "same_organisation":
         for (site, r), node in site_node.items():
             hk = (site_reg[site], r)
             if hk not in hub_node:
                 hub_node[hk] = net.node()
             net.arc(hub_node[hk], node, big, ("hub_site", site_reg[site], site, r))
-        if scenario.travel == "anywhere":
-            for r in range(len(roles)):
+        if travel == "anywhere":
+            for r in range(n_roles):
                 if any(k[1] == r for k in site_node):
                     nat_node[r] = net.node()
             for (site, r), node in site_node.items():
@@ -511,46 +606,55 @@ def plan_deployment(
     for (org, r), pnode in sorted(pool_node.items()):
         if (org, r) in site_node:
             net.arc(pnode, site_node[(org, r)], big, ("direct", org, r))
-        if scenario.travel == "same_organisation":
+        if travel == "same_organisation":
             continue
         reg = org_region.get(org) or _site_region(org, org_region)
         hk = (reg, r)
-        if hk not in hub_node and scenario.travel == "anywhere" and r in nat_node:
+        if hk not in hub_node and travel == "anywhere" and r in nat_node:
             hub_node[hk] = net.node()
         if hk in hub_node:
             net.arc(pnode, hub_node[hk], big, ("to_hub", org, reg, r), c3=w_move)
-    if scenario.travel == "anywhere":
+    if travel == "anywhere":
         for (reg, r), hnode in sorted(hub_node.items()):
             if r in nat_node:
                 net.arc(hnode, nat_node[r], big, ("hub_nat", reg, r), c3=1)
-    net.arc(source, sink, big, ("idle",))
-    supply = np.zeros(net.n, dtype=np.int64)
-    supply[source] = supply_total
-    supply[sink] = -supply_total
 
-    t_build = time.perf_counter()
+
+def solve_network(network: _Network) -> tuple[dict[ArcKey, int], list[int]]:
+    """The lexicographic optimum: flow per arc key (arcs with flow only) and each tier's value."""
+    net = network.net
     tail = np.asarray(net.tail, dtype=np.int64)
     head = np.asarray(net.head, dtype=np.int64)
     cap = np.asarray(net.cap, dtype=np.int64)
     costs = [np.asarray(c, dtype=np.int64) for c in net.cost]
-    flow, values = solve_lexicographic(net.n, tail, head, cap, costs, supply)
-    t_solve = time.perf_counter()
-
-    # ---- Disaggregate: classes -> pools -> (hubs) -> sites -> priorities, each in a fixed order.
+    flow, values = solve_lexicographic(net.n, tail, head, cap, costs, network.supply)
     arc_flow: dict[ArcKey, int] = {}
     for key, f in zip(net.key, flow.tolist(), strict=True):
         if f:
             arc_flow[key] = arc_flow.get(key, 0) + f
-    next_member = [0] * len(class_members)
+    return arc_flow, values
+
+
+# ---- Disaggregate: classes -> pools -> (hubs) -> sites -> priorities, each in a fixed order.
+
+Arrivals = dict[tuple[str, int], list[tuple[int, int]]]  # (site, role) -> (person, class) in arrival order
+
+
+def route_people(
+    arc_flow: Mapping[ArcKey, int], classes: _Classes, teams: list[_Team], org_region: Mapping[str, str]
+) -> Arrivals:
+    """Who arrives at each (site, role): members leave their class in order, then travel pool -> site
+    directly, or pool -> regional hub -> site, or pool -> regional hub -> national hub -> site."""
+    next_member = [0] * len(classes.members)
     pool_people: dict[tuple[str, int], deque[tuple[int, int]]] = defaultdict(deque)  # (person, class)
     for key, f in sorted((k, v) for k, v in arc_flow.items() if k[0] == "train"):
         _, ci, r = key
-        members = class_members[ci]
-        org = teams[class_team[ci]].org
+        members = classes.members[ci]
+        org = teams[classes.team[ci]].org
         for p in members[next_member[ci] : next_member[ci] + f]:
             pool_people[(org, r)].append((p, ci))
         next_member[ci] += f
-    arrivals: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    arrivals: Arrivals = defaultdict(list)
     hub_queue: dict[tuple[str, int], deque[tuple[int, int]]] = defaultdict(deque)
     for (org, r), queue in sorted(pool_people.items()):
         for _ in range(arc_flow.get(("direct", org, r), 0)):
@@ -575,33 +679,55 @@ def plan_deployment(
     for (_, site, r), f in sorted((k, v) for k, v in arc_flow.items() if k[0] == "nat_site"):
         for _ in range(f):
             arrivals[(site, r)].append(nat_queue[r].popleft())
+    return arrivals
 
-    assignments: list[dict[str, Any]] = []
-    released: dict[int, list[int]] = defaultdict(list)
-    assigned_in_class: dict[int, int] = defaultdict(int)
-    filled: dict[tuple[str, int, int], int] = defaultdict(int)
-    total_hours_centi = 0
+
+@dataclass
+class _Filled:
+    """The named plan: one record per assignment, and the tallies the checks and tables need."""
+
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    released: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # team -> people
+    assigned_in_class: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    filled: dict[tuple[str, int, int], int] = field(default_factory=lambda: defaultdict(int))
+    total_hours_centi: int = 0
+
+
+def fill_posts(
+    arrivals: Arrivals,
+    arc_flow: Mapping[ArcKey, int],
+    demand: Demand,
+    available: _Available,
+    profiles: _Profiles,
+    classes: _Classes,
+    teams: list[_Team],
+    roles: list[str],
+    site_reg: Mapping[str, str],
+    framework: Framework,
+) -> _Filled:
+    """People at each site fill its posts, highest priority first, in arrival order."""
+    out = _Filled()
     for (site, r), people_here in sorted(arrivals.items()):
         slots = [p_int for p_int, _ in sorted(demand[(site, r)].items(), reverse=True)]
         queue = deque(people_here)
         for p_int in slots:
             for _ in range(arc_flow.get(("fill", site, r, p_int), 0)):
                 p, ci = queue.popleft()
-                team = teams[class_team[ci]]
-                centi, courses = plans[person_profile[p]][r]
-                total_hours_centi += centi
-                released[team.id].append(p)
-                assigned_in_class[ci] += 1
-                filled[(site, r, p_int)] += 1
+                team = teams[classes.team[ci]]
+                centi, courses = profiles.plan(p, r)
+                out.total_hours_centi += centi
+                out.released[team.id].append(p)
+                out.assigned_in_class[ci] += 1
+                out.filled[(site, r, p_int)] += 1
                 src_region = team.region
-                assignments.append(
+                out.assignments.append(
                     {
-                        "staff_id": keys[p],
+                        "staff_id": available.keys[p],
                         "from_organisation": team.org,
                         "from_region": src_region,
                         "specialism": team.spec,
-                        "career_level": levels[p],
-                        "fte": ftes[p],
+                        "career_level": available.levels[p],
+                        "fte": available.ftes[p],
                         "role": roles[r],
                         "role_name": _role_name(roles[r], framework),
                         "site": site,
@@ -615,50 +741,105 @@ def plan_deployment(
                 )
         if queue:
             raise RuntimeError("flow decomposition: people left at a site")
+    return out
 
-    moves = sum(a["moves_organisation"] for a in assignments)
-    region_moves = sum(a["moves_region"] for a in assignments)
-    # The tiers' values read from the arcs must agree with the named plan, or the split above is wrong.
-    if values[0] != -sum(round(a["priority"] * 10**PRIORITY_DECIMALS) for a in assignments):
+
+def check_tiers(values: list[int], result: _Filled, w_move: int) -> None:
+    """The tiers' values read from the arcs must agree with the named plan, or the split above is wrong."""
+    moves = sum(a["moves_organisation"] for a in result.assignments)
+    region_moves = sum(a["moves_region"] for a in result.assignments)
+    if values[0] != -sum(round(a["priority"] * 10**PRIORITY_DECIMALS) for a in result.assignments):
         raise RuntimeError("flow decomposition disagrees with the optimum (posts)")
-    if values[1] != total_hours_centi or values[2] != moves * w_move + region_moves:
+    if values[1] != result.total_hours_centi or values[2] != moves * w_move + region_moves:
         raise RuntimeError("flow decomposition disagrees with the optimum (hours or moves)")
 
-    uncovered = _uncovered(
-        demand,
-        filled,
-        roles,
-        site_reg,
-        scenario,
-        vectors,
-        class_team,
-        class_vec,
-        class_members,
-        class_held,
-        teams,
-        assigned_in_class,
-        budget_centi,
-        framework,
-    )
-    floor_rows = _floor_rows(
-        teams, released, ftes, "in_post" if backup else scenario.floor_basis, assignments
-    )
+
+def plan_totals(
+    posts: list[ResolvedPost],
+    result: _Filled,
+    values: list[int],
+    people: pl.DataFrame,
+    floor_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The plan's headline figures."""
+    total_posts = sum(p.count for p in posts)
+    assignments = result.assignments
     absent_n = int(people["absent"].sum())
     weighted_posts = sum(p.count * p.priority for p in posts)
-    totals = {
+    return {
         "posts": total_posts,
         "filled": len(assignments),
         "unfilled": total_posts - len(assignments),
         "priority_weighted_posts": round(weighted_posts, PRIORITY_DECIMALS),
         "priority_weighted_filled": -values[0] / 10**PRIORITY_DECIMALS,
-        "training_hours": total_hours_centi / CENTI,
-        "moves_between_organisations": moves,
-        "moves_between_regions": region_moves,
+        "training_hours": result.total_hours_centi / CENTI,
+        "moves_between_organisations": sum(a["moves_organisation"] for a in assignments),
+        "moves_between_regions": sum(a["moves_region"] for a in assignments),
         "staff_in_post": people.height,
         "staff_absent": absent_n,
         "staff_available": people.height - absent_n,
         "teams_below_floor": sum(1 for f in floor_rows if f["below_floor"]),
     }
+
+
+def plan_deployment(
+    staff: pl.DataFrame,
+    scenario: SurgeScenario,
+    framework: Framework,
+    *,
+    competencies: pl.DataFrame | None = None,
+    absent_staff_keys: Collection[str] = (),
+) -> DeploymentPlan:
+    """The optimal deployment (or, with no surge posts, back-fill) plan for `staff` (STAFF_SCHEMA rows).
+
+    `competencies` holds individual records (staff_key, competency, level) that replace the defaults for
+    those people; `absent_staff_keys` are pseudonymous keys of named absentees.
+    """
+    t0 = time.perf_counter()
+    posts = scenario.posts()
+    backup = not posts
+    people = apply_absence(_people(staff), scenario.absence_rate, set(absent_staff_keys))
+    teams = _teams(people, scenario, backup)
+    team_index = {(t.org, t.spec): t for t in teams}
+    if backup:
+        posts = backup_posts(teams)
+    org_region = align_team_regions(teams)
+
+    roles = sorted({p.role_id for p in posts})
+    role_ix = {r: i for i, r in enumerate(roles)}
+    budget_centi = round(scenario.training_budget_hours * CENTI)
+    available = _Available.of(people)
+    profiles = group_profiles(available, _overrides(competencies), roles, framework)
+    classes = people_classes(available, profiles, team_index)
+    site_reg = {s: _site_region(s, org_region) for s in sorted({p.site for p in posts})}
+    demand = post_demand(posts, role_ix)
+    network = build_network(
+        classes,
+        teams,
+        profiles.vectors,
+        len(roles),
+        budget_centi,
+        demand,
+        site_reg,
+        org_region,
+        scenario.travel,
+    )
+
+    t_build = time.perf_counter()
+    arc_flow, values = solve_network(network)
+    t_solve = time.perf_counter()
+
+    arrivals = route_people(arc_flow, classes, teams, org_region)
+    result = fill_posts(
+        arrivals, arc_flow, demand, available, profiles, classes, teams, roles, site_reg, framework
+    )
+    check_tiers(values, result, network.w_move)
+    uncovered = _uncovered(
+        demand, result, roles, site_reg, scenario, profiles.vectors, classes, teams, budget_centi, framework
+    )
+    basis = "in_post" if backup else scenario.floor_basis
+    floor_rows = _floor_rows(teams, result.released, available.ftes, basis, result.assignments)
+    totals = plan_totals(posts, result, values, people, floor_rows)
     solver = {
         "method": "lexicographic min-cost flow (OR-Tools), tiers fixed by reduced costs",
         "tiers": [
@@ -667,15 +848,17 @@ def plan_deployment(
             "moves between organisations, then regions",
         ],
         "tier_values": values,
-        "nodes": net.n,
-        "arcs": len(net.tail),
-        "people_classes": len(class_team),
-        "profiles": len(profile_rows),
+        "nodes": network.net.n,
+        "arcs": len(network.net.tail),
+        "people_classes": len(classes.team),
+        "profiles": len(profiles.rows),
         "seconds_build": round(t_build - t0, 4),
         "seconds_solve": round(t_solve - t_build, 4),
         "seconds_total": round(time.perf_counter() - t0, 4),
     }
-    return DeploymentPlan("backup" if backup else "surge", assignments, uncovered, floor_rows, totals, solver)
+    return DeploymentPlan(
+        "backup" if backup else "surge", result.assignments, uncovered, floor_rows, totals, solver
+    )
 
 
 def _role_name(role_id: str, framework: Framework) -> str:
@@ -688,17 +871,13 @@ def _role_name(role_id: str, framework: Framework) -> str:
 
 def _uncovered(
     demand: Mapping[tuple[str, int], Mapping[int, int]],
-    filled: Mapping[tuple[str, int, int], int],
+    result: _Filled,
     roles: list[str],
     site_reg: Mapping[str, str],
     scenario: SurgeScenario,
     vectors: list[tuple[int, ...]],
-    class_team: list[int],
-    class_vec: list[int],
-    class_members: list[list[int]],
-    class_held: list[int],
+    classes: _Classes,
     teams: list[_Team],
-    assigned_in_class: Mapping[int, int],
     budget_centi: int,
     framework: Framework,
 ) -> list[dict[str, Any]]:
@@ -714,11 +893,11 @@ def _uncovered(
     by_org: dict[tuple[str, int], list[int]] = defaultdict(
         lambda: [0, 0, 0]
     )  # in budget, idle by floor, by cap
-    for ci in range(len(class_team)):
-        vec = vectors[class_vec[ci]]
-        team = teams[class_team[ci]]
-        n = len(class_members[ci]) + class_held[ci]
-        idle = n - assigned_in_class.get(ci, 0)
+    for ci in range(len(classes.team)):
+        vec = vectors[classes.vec[ci]]
+        team = teams[classes.team[ci]]
+        n = len(classes.members[ci]) + classes.held[ci]
+        idle = n - result.assigned_in_class.get(ci, 0)
         by_floor = team.k_floor <= team.k_share
         for r in range(len(roles)):
             if vec[r] < 0:
@@ -739,7 +918,7 @@ def _uncovered(
     out: list[dict[str, Any]] = []
     for (site, r), by_priority in sorted(demand.items()):
         for p_int, count in sorted(by_priority.items(), reverse=True):
-            missing = count - filled.get((site, r, p_int), 0)
+            missing = count - result.filled.get((site, r, p_int), 0)
             if missing <= 0:
                 continue
             if scenario.travel == "same_organisation":

@@ -31,10 +31,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# The organisation code that marks a national (England) benchmark row in survey input.
-NATIONAL = "ENGLAND"
-ALL_STAFF = "all"
-HEALTHCARE_SCIENTISTS = "healthcare_scientists"
+# The survey record and its codes are model types (ingest reads them, the store keeps them), named here too.
+from hcsworkforce.model.engagement import ALL_STAFF as ALL_STAFF
+from hcsworkforce.model.engagement import HEALTHCARE_SCIENTISTS as HEALTHCARE_SCIENTISTS
+from hcsworkforce.model.engagement import NATIONAL as NATIONAL
+from hcsworkforce.model.engagement import SurveyResult as SurveyResult
 
 # NHS Staff Survey practice, as we understand it, is to withhold results for fewer than 11 respondents. We
 # could not confirm the figure in a retrieved source, so it is a default, not a fact: the CLI takes
@@ -42,24 +43,6 @@ HEALTHCARE_SCIENTISTS = "healthcare_scientists"
 DEFAULT_SUPPRESS_BELOW = 11
 Z_95 = 1.959963984540054  # two-sided 95%: the normal quantile at 0.975
 DEFAULT_ALPHA = 0.05
-
-
-@dataclass(frozen=True)
-class SurveyResult:
-    """One published survey figure: a question or theme, for one group of one organisation, in one year."""
-
-    organisation_code: str  # ODS code, or NATIONAL
-    group: str  # ALL_STAFF, HEALTHCARE_SCIENTISTS or a specialism id
-    question: str  # question number or theme id, as the survey names it
-    year: int
-    respondents: int
-    percent_positive: float | None = None  # 0-100
-    score: float | None = None  # mean score (theme scores are 0-10)
-    sd: float | None = None  # standard deviation of individual scores, where known
-
-    @property
-    def measure(self) -> str:
-        return "percent_positive" if self.percent_positive is not None else "score"
 
 
 # -- statistics ------------------------------------------------------------------------------------------

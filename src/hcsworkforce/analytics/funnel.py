@@ -193,26 +193,7 @@ def funnel(
     row is suppressed when any of them is between 1 and suppress_below - 1. For an absence rate, whose
     numerator is FTE days, pass the number of staff absent and the headcount instead.
     """
-    num = np.asarray(numerator, dtype=np.float64).ravel()
-    den = np.asarray(denominator, dtype=np.float64).ravel()
-    if num.shape != den.shape:
-        raise ValueError("numerator and denominator differ in length")
-    if np.isnan(num).any() or np.isnan(den).any():
-        raise UserInputError("a funnel needs a numerator and denominator for every organisation")
-    if (num < 0).any() or (den < 0).any():
-        raise UserInputError("numerators and denominators cannot be negative")
-    if (num > den).any():
-        raise UserInputError("a numerator exceeds its denominator: the rate is not a proportion")
-    if not 0 <= winsorise < 0.5:
-        raise UserInputError("winsorisation must be at least 0 and below 0.5 of each tail")
-    k = num.size
-    grp = np.zeros(k, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64).ravel()
-    if grp.shape != num.shape:
-        raise ValueError("group differs in length from numerator")
-    n_groups = int(grp.max()) + 1 if k else 1
-    if k and grp.min() < 0:
-        raise ValueError("group ids must be 0 .. G-1")
-
+    num, den, grp, n_groups = _checked_inputs(numerator, denominator, group, winsorise)
     has_n = den > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(has_n, num / np.where(has_n, den, 1.0), np.nan)
@@ -228,19 +209,8 @@ def funnel(
         # A pooled rate of 0 or 1 leaves no binomial spread: every z-score is undefined and nobody is flagged.
         z = np.where(se > 0, (rate - p0) / se, np.nan)
 
-    # Spiegelhalter (2005): winsorise the z-scores at the 10th and 90th percentiles (values beyond are set to
-    # those percentiles, not dropped) and estimate phi = (1/k) * sum(z_w^2) over all k organisations.
-    z_lo, z_hi = _grouped_quantiles(z, grp, n_groups, (winsorise, 1 - winsorise))
-    z_w = np.clip(z, z_lo[grp], z_hi[grp])
-    z_ok = ~np.isnan(z_w)
-    k_z = np.bincount(grp, weights=z_ok.astype(np.float64), minlength=n_groups)
-    ss = np.bincount(grp, weights=np.where(z_ok, z_w**2, 0.0), minlength=n_groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        phi_g = np.where(k_z > 1, ss / np.maximum(k_z, 1), np.nan)
-    applied_g = overdispersion & (phi_g > 1)
-    p_value_g = np.where(k_z > 1, stats.chi2.sf(k_z * np.nan_to_num(phi_g), np.maximum(k_z - 1, 1)), np.nan)
+    phi_g, applied_g, p_value_g = overdispersion_by_group(z, grp, n_groups, winsorise, overdispersion)
     phi_used = np.where(applied_g, phi_g, 1.0)[grp]
-
     se_adj = se * np.sqrt(phi_used)
     with np.errstate(invalid="ignore"):
         z_adj = np.where(se_adj > 0, (rate - p0) / se_adj, np.nan)
@@ -254,40 +224,9 @@ def funnel(
         out998_lo = z_adj < -Z998
         outside95 = np.abs(z_adj) > Z95
     flag_code = np.where(out998_hi, 1, np.where(out998_lo, -1, 0)).astype(np.int8)
-
-    # Rank 1 = lowest rate in the group (ties share the lower rank); quartile from the group's rate quartiles.
-    rank = np.zeros(k, dtype=np.int64)
-    quartile = np.zeros(k, dtype=np.int64)
     cuts = _grouped_quantiles(rate, grp, n_groups, (0.25, 0.5, 0.75))
-    if k:
-        r_sort = np.where(has_n, rate, np.inf)
-        order = np.lexsort((r_sort, grp))
-        sorted_g, sorted_r = grp[order], r_sort[order]
-        new_block = np.ones(k, dtype=bool)
-        new_block[1:] = (sorted_g[1:] != sorted_g[:-1]) | (sorted_r[1:] != sorted_r[:-1])
-        pos = np.arange(k)
-        group_start = np.zeros(k, dtype=np.int64)
-        first_of_group = np.ones(k, dtype=bool)
-        first_of_group[1:] = sorted_g[1:] != sorted_g[:-1]
-        group_start = np.maximum.accumulate(np.where(first_of_group, pos, 0))
-        tie_start = np.maximum.accumulate(np.where(new_block, pos, 0))
-        rank[order] = tie_start - group_start + 1
-        c = cuts[:, grp]
-        quartile = 1 + (rate > c[0]).astype(np.int64) + (rate > c[1]) + (rate > c[2])
-        rank = np.where(has_n, rank, 0)
-        quartile = np.where(has_n, quartile, 0)
-
-    checks = (
-        [num, den]
-        if disclosure_counts is None
-        else [np.asarray(c, dtype=np.float64).ravel() for c in disclosure_counts]
-    )
-    suppressed = np.zeros(k, dtype=bool)
-    for c in checks:
-        if c.shape != num.shape:
-            raise ValueError("a disclosure count differs in length from numerator")
-        suppressed |= (c > 0) & (c < suppress_below)
-
+    rank, quartile = rank_and_quartile(rate, has_n, grp, cuts)
+    suppressed = suppressed_rows(num, den, disclosure_counts, suppress_below)
     groups = [
         FunnelGroup(
             group=g,
@@ -319,3 +258,94 @@ def funnel(
         groups=groups,
         suppress_below=suppress_below,
     )
+
+
+def _checked_inputs(
+    numerator: npt.ArrayLike, denominator: npt.ArrayLike, group: npt.ArrayLike | None, winsorise: float
+) -> tuple[FloatArray, FloatArray, IntArray, int]:
+    """Numerators, denominators and group ids as arrays, checked; and the number of groups."""
+    num = np.asarray(numerator, dtype=np.float64).ravel()
+    den = np.asarray(denominator, dtype=np.float64).ravel()
+    if num.shape != den.shape:
+        raise ValueError("numerator and denominator differ in length")
+    if np.isnan(num).any() or np.isnan(den).any():
+        raise UserInputError("a funnel needs a numerator and denominator for every organisation")
+    if (num < 0).any() or (den < 0).any():
+        raise UserInputError("numerators and denominators cannot be negative")
+    if (num > den).any():
+        raise UserInputError("a numerator exceeds its denominator: the rate is not a proportion")
+    if not 0 <= winsorise < 0.5:
+        raise UserInputError("winsorisation must be at least 0 and below 0.5 of each tail")
+    k = num.size
+    grp = np.zeros(k, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64).ravel()
+    if grp.shape != num.shape:
+        raise ValueError("group differs in length from numerator")
+    n_groups = int(grp.max()) + 1 if k else 1
+    if k and grp.min() < 0:
+        raise ValueError("group ids must be 0 .. G-1")
+    return num, den, grp, n_groups
+
+
+def overdispersion_by_group(
+    z: FloatArray, grp: IntArray, n_groups: int, winsorise: float, overdispersion: bool
+) -> tuple[FloatArray, BoolArray, FloatArray]:
+    """Each group's phi, whether it widens the limits (asked for, and above 1), and the chi-squared p-value.
+
+    Spiegelhalter (2005): winsorise the z-scores at the 10th and 90th percentiles (values beyond are set to
+    those percentiles, not dropped) and estimate phi = (1/k) * sum(z_w^2) over all k organisations.
+    """
+    z_lo, z_hi = _grouped_quantiles(z, grp, n_groups, (winsorise, 1 - winsorise))
+    z_w = np.clip(z, z_lo[grp], z_hi[grp])
+    z_ok = ~np.isnan(z_w)
+    k_z = np.bincount(grp, weights=z_ok.astype(np.float64), minlength=n_groups)
+    ss = np.bincount(grp, weights=np.where(z_ok, z_w**2, 0.0), minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi_g = np.where(k_z > 1, ss / np.maximum(k_z, 1), np.nan)
+    applied_g = overdispersion & (phi_g > 1)
+    p_value_g = np.where(k_z > 1, stats.chi2.sf(k_z * np.nan_to_num(phi_g), np.maximum(k_z - 1, 1)), np.nan)
+    return phi_g, applied_g, p_value_g
+
+
+def rank_and_quartile(
+    rate: FloatArray, has_n: BoolArray, grp: IntArray, cuts: FloatArray
+) -> tuple[IntArray, IntArray]:
+    """Rank 1 = lowest rate in the group (ties share the lower rank); quartile from the group's rate
+    quartiles (`cuts`, 3 x groups). Rows with no denominator get 0 for both."""
+    k = rate.size
+    rank = np.zeros(k, dtype=np.int64)
+    quartile = np.zeros(k, dtype=np.int64)
+    if k:
+        r_sort = np.where(has_n, rate, np.inf)
+        order = np.lexsort((r_sort, grp))
+        sorted_g, sorted_r = grp[order], r_sort[order]
+        new_block = np.ones(k, dtype=bool)
+        new_block[1:] = (sorted_g[1:] != sorted_g[:-1]) | (sorted_r[1:] != sorted_r[:-1])
+        pos = np.arange(k)
+        group_start = np.zeros(k, dtype=np.int64)
+        first_of_group = np.ones(k, dtype=bool)
+        first_of_group[1:] = sorted_g[1:] != sorted_g[:-1]
+        group_start = np.maximum.accumulate(np.where(first_of_group, pos, 0))
+        tie_start = np.maximum.accumulate(np.where(new_block, pos, 0))
+        rank[order] = tie_start - group_start + 1
+        c = cuts[:, grp]
+        quartile = 1 + (rate > c[0]).astype(np.int64) + (rate > c[1]) + (rate > c[2])
+        rank = np.where(has_n, rank, 0)
+        quartile = np.where(has_n, quartile, 0)
+    return rank, quartile
+
+
+def suppressed_rows(
+    num: FloatArray, den: FloatArray, disclosure_counts: Sequence[npt.ArrayLike] | None, suppress_below: int
+) -> BoolArray:
+    """Rows where a count of people checked (default numerator and denominator) is 1 .. suppress_below - 1."""
+    checks = (
+        [num, den]
+        if disclosure_counts is None
+        else [np.asarray(c, dtype=np.float64).ravel() for c in disclosure_counts]
+    )
+    suppressed = np.zeros(num.size, dtype=bool)
+    for c in checks:
+        if c.shape != num.shape:
+            raise ValueError("a disclosure count differs in length from numerator")
+        suppressed |= (c > 0) & (c < suppress_below)
+    return suppressed

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hcsworkforce import reference
+from hcsworkforce.model.people import DirectoryEntry as DirectoryEntry  # the directory record, named here too
 
 SCOPES = ("organisation", "region", "network")
 
@@ -33,23 +34,6 @@ class Network:
     name: str
     region_code: str | None
     division_id: str | None
-
-
-@dataclass(frozen=True)
-class DirectoryEntry:
-    """One person holding one key role for one organisation, region or network, over a period."""
-
-    role: str
-    scope_code: str  # ODS code, region code or network id, as the role's scope says
-    name: str
-    email: str | None = None
-    valid_from: date | None = None  # None: since before records began
-    valid_to: date | None = None  # None: open-ended; inclusive
-
-    def holds_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_to is None or day <= self.valid_to
-        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import date
 
 import polars as pl
 
+from hcsworkforce import reference
 from hcsworkforce.analytics.profile import (
     BAND_KEYS,
     ESTABLISHMENT_DIMS,
@@ -87,8 +88,6 @@ def _people(pairs: pl.DataFrame, ck: list[str]) -> pl.DataFrame:
 def _fte_and_bands(staff: pl.DataFrame, ck: list[str]) -> pl.DataFrame:
     """profile's FTE and band shares. Each band's FTE is a plain sum of FTE-or-zero: the same additions in the
     same order as profile's filtered sum (adding 0.0 changes nothing), on polars' fast path for sums."""
-    from hcsworkforce import reference
-
     bands = reference.bands()
     sums = staff.with_columns(
         pl.when(pl.col("afc_band") == b).then(pl.col("fte")).otherwise(0.0).alias(f"_band_{b}") for b in bands

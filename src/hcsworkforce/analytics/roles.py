@@ -25,6 +25,7 @@ import polars as pl
 
 from hcsworkforce import reference
 from hcsworkforce.analytics import pathways as pw
+from hcsworkforce.model.roles import Role as Role  # the role record, named here too
 
 SPECIALIST = "specialist_practice"
 SPECIALISM_PREFIX = "specialism:"
@@ -42,14 +43,6 @@ TRAINEE_BASE = {
     "trainee_clinical_scientist": "practitioner",
     "trainee_consultant": "clinical_scientist",
 }
-
-
-@dataclass(frozen=True)
-class Role:
-    name: str
-    requirements: dict[str, int]  # competency id -> level 1-4, specialist practice as specialism:<id>
-    specialism_id: str | None = None
-    career_level: str | None = None  # the level the role is pitched at, where known
 
 
 @dataclass(frozen=True)
@@ -344,50 +337,66 @@ def role_gaps(
             "uncovered_after_route": None,
         }
         if can_fill == 0 and rows:
-            ups: dict[tuple[str, str, float], Upskilling] = {}
-            ranked = []
-            for key, spec, lvl, credit in rows:
-                up = ups.get((spec, lvl, credit))
-                if up is None:
-                    up = shortest_upskilling(role, profiles[(spec, lvl)], lvl, spec, credit)
-                    ups[(spec, lvl, credit)] = up
-                dist = distance(role.requirements, profiles[(spec, lvl)])
-                order = (not up.coverage.complete, -up.coverage.coverage, up.years, dist, key)
-                ranked.append((order, key, spec, lvl, dist, up))
-            ranked.sort(key=lambda x: x[0])
-            for rank, (_o, key, spec, lvl, dist, up) in enumerate(ranked[:nearest], start=1):
-                cov = covs[(spec, lvl)]
-                row = {
-                    "role": role.name,
-                    "rank": rank,
-                    "staff_key": key,
-                    "specialism": spec,
-                    "career_level": lvl,
-                    "distance": dist,
-                    "coverage_now": round(cov.coverage, 4),
-                    "missing_now": cov.uncovered_text(),
-                    "route": " -> ".join(r.id for r in up.pathway.routes) if up.pathway else "none",
-                    "route_years": round(up.years, 2),
-                    "coverage_after_route": round(up.coverage.coverage, 4),
-                    "uncovered_after_route": up.coverage.uncovered_text(),
-                }
-                if residual is not None:
-                    after = _merge(
-                        profiles[(spec, lvl)], _pathway_profile(up.pathway, role.specialism_id or spec)
-                    )
-                    row.update(residual(role, after))
-                detail.append(row)
-                if rank == 1:
-                    rec.update(
-                        nearest_staff_key=key,
-                        nearest_distance=dist,
-                        nearest_missing=row["missing_now"],
-                        route=row["route"],
-                        route_years=row["route_years"],
-                        uncovered_after_route=row["uncovered_after_route"],
-                    )
+            nearby = nearest_staff(role, rows, profiles, covs, distance, nearest, residual)
+            detail.extend(nearby)
+            if nearby:
+                first = nearby[0]
+                rec.update(
+                    nearest_staff_key=first["staff_key"],
+                    nearest_distance=first["distance"],
+                    nearest_missing=first["missing_now"],
+                    route=first["route"],
+                    route_years=first["route_years"],
+                    uncovered_after_route=first["uncovered_after_route"],
+                )
         summary.append(rec)
     return summary, detail
+
+
+def nearest_staff(
+    role: Role,
+    rows: list[tuple[str, str, str, float]],
+    profiles: dict[tuple[str, str], dict[str, int]],
+    covs: dict[tuple[str, str], Coverage],
+    distance: DistanceFn,
+    nearest: int,
+    residual: Callable[[Role, Profile], dict[str, Any]] | None,
+) -> list[dict[str, Any]]:
+    """The `nearest` people (key, specialism, level, experience credit in `rows`) quickest to make able to
+    fill `role`, each with their shortest upskilling route; ranked 1, 2, ..."""
+    ups: dict[tuple[str, str, float], Upskilling] = {}
+    ranked = []
+    for key, spec, lvl, credit in rows:
+        up = ups.get((spec, lvl, credit))
+        if up is None:
+            up = shortest_upskilling(role, profiles[(spec, lvl)], lvl, spec, credit)
+            ups[(spec, lvl, credit)] = up
+        dist = distance(role.requirements, profiles[(spec, lvl)])
+        order = (not up.coverage.complete, -up.coverage.coverage, up.years, dist, key)
+        ranked.append((order, key, spec, lvl, dist, up))
+    ranked.sort(key=lambda x: x[0])
+    out: list[dict[str, Any]] = []
+    for rank, (_o, key, spec, lvl, dist, up) in enumerate(ranked[:nearest], start=1):
+        cov = covs[(spec, lvl)]
+        row = {
+            "role": role.name,
+            "rank": rank,
+            "staff_key": key,
+            "specialism": spec,
+            "career_level": lvl,
+            "distance": dist,
+            "coverage_now": round(cov.coverage, 4),
+            "missing_now": cov.uncovered_text(),
+            "route": " -> ".join(r.id for r in up.pathway.routes) if up.pathway else "none",
+            "route_years": round(up.years, 2),
+            "coverage_after_route": round(up.coverage.coverage, 4),
+            "uncovered_after_route": up.coverage.uncovered_text(),
+        }
+        if residual is not None:
+            after = _merge(profiles[(spec, lvl)], _pathway_profile(up.pathway, role.specialism_id or spec))
+            row.update(residual(role, after))
+        out.append(row)
+    return out
 
 
 def default_roles_for(staff: pl.DataFrame, extra: ProfileFn | None = None) -> list[Role]:

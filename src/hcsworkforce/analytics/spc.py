@@ -268,22 +268,9 @@ def spc(
     and the rules look only within a segment. NaN marks a missing value: it has no limits, breaks runs and
     trends, and its moving ranges are left out.
     """
-    y = np.asarray(values, dtype=np.float64)
-    if y.ndim == 1:
-        y = y[np.newaxis, :]
-    if y.ndim != 2:
-        raise ValueError("values must be one series or a (series, periods) matrix")
+    y = _checked_series(values, periods, fix_after_n_points)
     s, t = y.shape
-    if t != len(periods):
-        raise ValueError(f"{t} values per series but {len(periods)} periods")
-    if t == 0:
-        raise UserInputError("a trend needs at least one period")
-    if any(b <= a for a, b in itertools.pairwise(periods)):
-        raise UserInputError("periods must be in increasing order with no repeats")
-    if fix_after_n_points is not None and fix_after_n_points < 2:
-        raise UserInputError("limits need at least 2 points (fix_after_n_points >= 2)")
     sign = _direction_sign(improvement)
-
     target_arr: FloatArray | None = None
     if target is not None:
         target_arr = np.broadcast_to(np.asarray(target, dtype=np.float64), (s,)).copy()
@@ -298,91 +285,24 @@ def spc(
     direction = np.zeros(shape, dtype=np.int8)
     segments: list[SegmentLimits] = []
     notes: list[str] = []
-
     for a, b in _segment_bounds(periods, rebase_at):
         seg = y[:, a:b]
         n_base = b - a if fix_after_n_points is None else min(fix_after_n_points, b - a)
-        base = seg[:, :n_base]
-        m = _nanmean(base, axis=1)
-        mr = np.abs(np.diff(base, axis=1))
-        amr = _nanmean(mr, axis=1)
-        screened = np.zeros(s, dtype=np.int64)
-        if screen_outliers and mr.size:
-            # plot-the-dots keeps ranges strictly below 3.267 x mMR; we drop those strictly above. That
-            # differs only for a flat series (every range 0): the strict rule drops all and leaves no limits.
-            drop = mr > MR_SCREEN * amr[:, np.newaxis]
-            screened = drop.sum(axis=1)
-            amr = _nanmean(np.where(drop, np.nan, mr), axis=1)
+        limits = segment_limits(seg, a, b, n_base, screen_outliers)
         if n_base < FEW_POINTS:
             notes.append(
                 f"limits from {periods[a].isoformat()} rest on {n_base} points; "
                 f"Making Data Count advises at least {FEW_POINTS} (ideally 15 to 20)"
             )
-        segments.append(SegmentLimits(a, b, n_base, m, amr, screened))
-        mean[:, a:b] = m[:, np.newaxis]
-        amr_full[:, a:b] = amr[:, np.newaxis]
-
-        mcol = m[:, np.newaxis]
-        acol = amr[:, np.newaxis]
-        # Compare deviations from the mean, with rounding noise snapped to zero: the mean of a flat series is
-        # not always bit-equal to its values, and a flat series must show no special cause.
-        with np.errstate(invalid="ignore"):
-            dev = seg - mcol
-            dev = np.where(np.abs(dev) <= _ROUNDING * np.abs(mcol), 0.0, dev)
-            out_seg = (dev > LIMIT * acol) | (dev < -LIMIT * acol)
-            close = ~out_seg & ((dev > NEAR_LIMIT * acol) | (dev < -NEAR_LIMIT * acol))
-            side = np.sign(dev)
-            side = np.where(np.isnan(side), 0.0, side).astype(np.int8)
-
-        # Run: 7 consecutive points on the same side; a point on the mean (or missing) breaks it.
-        above = _spread_back(_window_all(side == 1, RUN_LENGTH), RUN_LENGTH)
-        below = _spread_back(_window_all(side == -1, RUN_LENGTH), RUN_LENGTH)
-        run_seg = above | below
-
-        # Trend: 7 points each strictly above (below) the one before; equal neighbours break it.
-        width = b - a
-        rising = np.zeros((s, width), dtype=bool)
-        falling = np.zeros((s, width), dtype=bool)
-        step = np.zeros((s, width), dtype=np.int8)  # sign of the step into each point
-        if width > 1:
-            with np.errstate(invalid="ignore"):
-                d = np.sign(np.diff(seg, axis=1))
-            d = np.where(np.isnan(d), 0.0, d).astype(np.int8)
-            step[:, 1:] = d
-            # step[:, k] is the step into point k, so 6 rising steps ending at k cover points k-6 .. k.
-            up_ends = _window_all(step == 1, TREND_LENGTH - 1)
-            down_ends = _window_all(step == -1, TREND_LENGTH - 1)
-            rising = _spread_back(up_ends, TREND_LENGTH)
-            falling = _spread_back(down_ends, TREND_LENGTH)
-        trend_seg = rising | falling
-        # The point where a rise turns into a fall belongs to both; plot-the-dots labels it by the later one.
-        step_out = np.zeros((s, width), dtype=np.int8)
-        step_out[:, :-1] = step[:, 1:]
-        trend_dir = np.where(rising & falling, step_out, np.where(rising, 1, -1)).astype(np.int8)
-
-        # 2 of 3: of three consecutive points all on one side, at least two between 2 sigma and the limit.
-        # As plot-the-dots, points beyond the limits do not count towards the two (they are special already),
-        # and only the near-limit points of a qualifying window are flagged.
-        two3_seg = np.zeros((s, width), dtype=bool)
-        if width >= 3:
-            ci = close.astype(np.int8)
-            n_close = ci[:, :-2] + ci[:, 1:-1] + ci[:, 2:]
-            side_sum = side[:, :-2].astype(np.int16) + side[:, 1:-1] + side[:, 2:]
-            win = (n_close >= 2) & (np.abs(side_sum) == 3)
-            hit = np.zeros((s, width), dtype=bool)
-            hit[:, :-2] |= win
-            hit[:, 1:-1] |= win
-            hit[:, 2:] |= win
-            two3_seg = hit & close
-
-        outside[:, a:b] = out_seg
-        run[:, a:b] = run_seg
-        trend[:, a:b] = trend_seg
-        two3[:, a:b] = two3_seg
-        # Direction of each special cause, by plot-the-dots' precedence: outside > trend > 2 of 3 > run.
-        direction[:, a:b] = np.where(
-            out_seg, side, np.where(trend_seg, trend_dir, np.where(two3_seg | run_seg, side, 0))
-        ).astype(np.int8)
+        segments.append(limits)
+        mean[:, a:b] = limits.mean[:, np.newaxis]
+        amr_full[:, a:b] = limits.mean_moving_range[:, np.newaxis]
+        causes = special_causes(seg, limits.mean, limits.mean_moving_range)
+        outside[:, a:b] = causes.outside
+        run[:, a:b] = causes.run
+        trend[:, a:b] = causes.trend
+        two3[:, a:b] = causes.two_of_three
+        direction[:, a:b] = causes.direction
 
     special = outside | run | trend | two3
     if sign == 0:
@@ -414,3 +334,122 @@ def spc(
         target=target_arr,
         notes=sorted(set(notes)),
     )
+
+
+def _checked_series(
+    values: npt.ArrayLike, periods: Sequence[date], fix_after_n_points: int | None
+) -> FloatArray:
+    """The values as a (series, periods) matrix, checked against the periods and the options."""
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[np.newaxis, :]
+    if y.ndim != 2:
+        raise ValueError("values must be one series or a (series, periods) matrix")
+    t = y.shape[1]
+    if t != len(periods):
+        raise ValueError(f"{t} values per series but {len(periods)} periods")
+    if t == 0:
+        raise UserInputError("a trend needs at least one period")
+    if any(b <= a for a, b in itertools.pairwise(periods)):
+        raise UserInputError("periods must be in increasing order with no repeats")
+    if fix_after_n_points is not None and fix_after_n_points < 2:
+        raise UserInputError("limits need at least 2 points (fix_after_n_points >= 2)")
+    return y
+
+
+def segment_limits(seg: FloatArray, a: int, b: int, n_base: int, screen_outliers: bool) -> SegmentLimits:
+    """Mean and mean moving range of a segment's first n_base points, large moving ranges screened out."""
+    base = seg[:, :n_base]
+    m = _nanmean(base, axis=1)
+    mr = np.abs(np.diff(base, axis=1))
+    amr = _nanmean(mr, axis=1)
+    screened = np.zeros(seg.shape[0], dtype=np.int64)
+    if screen_outliers and mr.size:
+        # plot-the-dots keeps ranges strictly below 3.267 x mMR; we drop those strictly above. That
+        # differs only for a flat series (every range 0): the strict rule drops all and leaves no limits.
+        drop = mr > MR_SCREEN * amr[:, np.newaxis]
+        screened = drop.sum(axis=1)
+        amr = _nanmean(np.where(drop, np.nan, mr), axis=1)
+    return SegmentLimits(a, b, n_base, m, amr, screened)
+
+
+@dataclass(frozen=True)
+class _SegmentCauses:
+    """Which points of one segment each rule flags, and the direction of each special cause."""
+
+    outside: BoolArray
+    run: BoolArray
+    trend: BoolArray
+    two_of_three: BoolArray
+    direction: npt.NDArray[np.int8]
+
+
+def special_causes(seg: FloatArray, m: FloatArray, amr: FloatArray) -> _SegmentCauses:
+    """The four rules over one segment (series x its periods), against its mean and mean moving range."""
+    mcol = m[:, np.newaxis]
+    acol = amr[:, np.newaxis]
+    # Compare deviations from the mean, with rounding noise snapped to zero: the mean of a flat series is
+    # not always bit-equal to its values, and a flat series must show no special cause.
+    with np.errstate(invalid="ignore"):
+        dev = seg - mcol
+        dev = np.where(np.abs(dev) <= _ROUNDING * np.abs(mcol), 0.0, dev)
+        out_seg = (dev > LIMIT * acol) | (dev < -LIMIT * acol)
+        close = ~out_seg & ((dev > NEAR_LIMIT * acol) | (dev < -NEAR_LIMIT * acol))
+        side = np.sign(dev)
+        side = np.where(np.isnan(side), 0.0, side).astype(np.int8)
+
+    # Run: 7 consecutive points on the same side; a point on the mean (or missing) breaks it.
+    above = _spread_back(_window_all(side == 1, RUN_LENGTH), RUN_LENGTH)
+    below = _spread_back(_window_all(side == -1, RUN_LENGTH), RUN_LENGTH)
+    run_seg = above | below
+    trend_seg, trend_dir = trend_points(seg)
+    two3_seg = two_of_three_near_limit(close, side)
+    # Direction of each special cause, by plot-the-dots' precedence: outside > trend > 2 of 3 > run.
+    direction = np.where(
+        out_seg, side, np.where(trend_seg, trend_dir, np.where(two3_seg | run_seg, side, 0))
+    ).astype(np.int8)
+    return _SegmentCauses(out_seg, run_seg, trend_seg, two3_seg, direction)
+
+
+def trend_points(seg: FloatArray) -> tuple[BoolArray, npt.NDArray[np.int8]]:
+    """Trend: 7 points each strictly above (below) the one before; equal neighbours break it. Returns the
+    points in a trend and each one's direction."""
+    s, width = seg.shape
+    rising = np.zeros((s, width), dtype=bool)
+    falling = np.zeros((s, width), dtype=bool)
+    step = np.zeros((s, width), dtype=np.int8)  # sign of the step into each point
+    if width > 1:
+        with np.errstate(invalid="ignore"):
+            d = np.sign(np.diff(seg, axis=1))
+        d = np.where(np.isnan(d), 0.0, d).astype(np.int8)
+        step[:, 1:] = d
+        # step[:, k] is the step into point k, so 6 rising steps ending at k cover points k-6 .. k.
+        up_ends = _window_all(step == 1, TREND_LENGTH - 1)
+        down_ends = _window_all(step == -1, TREND_LENGTH - 1)
+        rising = _spread_back(up_ends, TREND_LENGTH)
+        falling = _spread_back(down_ends, TREND_LENGTH)
+    trend_seg = rising | falling
+    # The point where a rise turns into a fall belongs to both; plot-the-dots labels it by the later one.
+    step_out = np.zeros((s, width), dtype=np.int8)
+    step_out[:, :-1] = step[:, 1:]
+    trend_dir = np.where(rising & falling, step_out, np.where(rising, 1, -1)).astype(np.int8)
+    return trend_seg, trend_dir
+
+
+def two_of_three_near_limit(close: BoolArray, side: npt.NDArray[np.int8]) -> BoolArray:
+    """2 of 3: of three consecutive points all on one side, at least two between 2 sigma and the limit.
+    As plot-the-dots, points beyond the limits do not count towards the two (they are special already),
+    and only the near-limit points of a qualifying window are flagged."""
+    s, width = close.shape
+    two3_seg = np.zeros((s, width), dtype=bool)
+    if width >= 3:
+        ci = close.astype(np.int8)
+        n_close = ci[:, :-2] + ci[:, 1:-1] + ci[:, 2:]
+        side_sum = side[:, :-2].astype(np.int16) + side[:, 1:-1] + side[:, 2:]
+        win = (n_close >= 2) & (np.abs(side_sum) == 3)
+        hit = np.zeros((s, width), dtype=bool)
+        hit[:, :-2] |= win
+        hit[:, 1:-1] |= win
+        hit[:, 2:] |= win
+        two3_seg = hit & close
+    return two3_seg

@@ -19,6 +19,7 @@ stock(t+1) = stock(t) - outflows + inflows can be checked cell by cell.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Callable
@@ -28,6 +29,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
+
+from hcsworkforce.model.scenario import QUALIFIED_LEVELS
+from hcsworkforce.reference import read_table, specialisms, training_programmes
 
 Array = npt.NDArray[Any]
 
@@ -529,8 +534,6 @@ def _ref_float(row: dict[str, str], key: str) -> float:
 
 
 def reference_leaver_rates() -> dict[str, RateDefault]:
-    from hcsworkforce.reference import read_table
-
     return {
         r["career_level"]: RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd"))
         for r in read_table("planning_leaver_rates")
@@ -538,8 +541,6 @@ def reference_leaver_rates() -> dict[str, RateDefault]:
 
 
 def reference_retirement_probability() -> Array:
-    from hcsworkforce.reference import read_table
-
     prob = np.zeros(N_AGES)
     for r in read_table("planning_retirement"):
         lo, hi = int(r["age_from"]), int(r["age_to"])
@@ -549,8 +550,6 @@ def reference_retirement_probability() -> Array:
 
 
 def reference_progression() -> dict[str, RateDefault]:
-    from hcsworkforce.reference import read_table
-
     return {
         r["from_level"]: RateDefault(_ref_float(r, "rate_per_year"), _ref_float(r, "sd"))
         for r in read_table("planning_progression")
@@ -570,8 +569,6 @@ class ProgrammeDefaults:
 
 
 def reference_programmes() -> dict[str, ProgrammeDefaults]:
-    from hcsworkforce.reference import read_table, training_programmes
-
     progs = training_programmes()
     out = {}
     for r in read_table("planning_training"):
@@ -590,8 +587,6 @@ def reference_programmes() -> dict[str, ProgrammeDefaults]:
 
 
 def reference_recruitment() -> dict[tuple[str, str], tuple[RateDefault, float, float]]:
-    from hcsworkforce.reference import read_table
-
     names = {
         "international": "international_recruits",
         "returners": "returners",
@@ -624,8 +619,6 @@ def _rate_sd(explicit: float | None, scenario_default: float | None, fallback: f
 
 def build_units(staff: Any, scenario: Any, by_region: bool) -> tuple[tuple[str, str | None], ...]:
     """Units of the projection: every reference specialism, or (specialism, region) pairs present."""
-    from hcsworkforce.reference import specialisms
-
     if not by_region:
         return tuple((s, None) for s in specialisms())
     pairs: set[tuple[str, str | None]] = set()
@@ -658,8 +651,6 @@ def staff_cells(
     staff: Any, units: tuple[tuple[str, str | None], ...], by_region: bool
 ) -> tuple[Array, Array, Any]:
     """Headcount (units, levels, ages) and summed FTE (units, levels) of the census, plus the rows used."""
-    import polars as pl
-
     lookup = _unit_lookup(units, by_region)
     hc = np.zeros((len(units), N_LEVELS, N_AGES))
     fte = np.zeros((len(units), N_LEVELS))
@@ -700,8 +691,6 @@ def estimate_leaver_rates(staff: Any, leavers: Any, min_leavers: int = 10) -> di
     engine's leaver rate uses the same convention). Retirements are excluded from leavers when the leaving
     reason says so, since retirement is modelled by age.
     """
-    import polars as pl
-
     if leavers is None or leavers.height == 0 or staff.height == 0:
         return {}
     reason = pl.col("leaving_reason").fill_null("").str.to_lowercase()
@@ -724,14 +713,9 @@ def compile_supply(
     census_date: Any = None,
 ) -> CompiledSupply:
     """Turn a staff frame (model.frames.STAFF_SCHEMA) and a Scenario into SupplyInputs, with notes."""
-    import datetime as dt
-
-    from hcsworkforce.model.scenario import QUALIFIED_LEVELS
-
     notes: list[str] = []
     assumptions: list[dict[str, Any]] = []
     sc = scenario
-    unc = sc.uncertainty
     units = build_units(staff, sc, by_region)
     n_units = len(units)
     hc, fte_sum, used = staff_cells(staff, units, by_region)
@@ -740,11 +724,56 @@ def compile_supply(
         notes.append(
             f"{dropped:,} staff rows without a specialism or career level were left out of the projection"
         )
-    fte_per_head = fte_per_head_of(hc, fte_sum)
     steps = sc.horizon_years
-    spec_of_unit = [u[0] for u in units]
+    leaver_rate, leaver_sd = leaver_rates(sc, units, used, leavers, notes, assumptions)
+    retire, ret_sd = retirement_rates(sc, assumptions)
+    prog_rate, prog_sd = progression_rates(sc, assumptions)
+    ref_prog_defaults = reference_programmes()
+    if census_date is None and staff.height and "census_date" in staff.columns:
+        census_date = staff["census_date"].max()
+    if census_date is None:
+        census_date = dt.date(sc.start_year, 1, 1)
+    hazard, t_cr, t_sd = census_trainee_completion(
+        sc, used, units, by_region, census_date, ref_prog_defaults, notes, assumptions
+    )
+    groups = training_groups(sc, units, hc, ref_prog_defaults, notes, assumptions)
+    recruit_rate, recruit_sd, recruit_age = recruitment_rates(sc, assumptions)
+    inputs = SupplyInputs(
+        units=units,
+        start_year=sc.start_year,
+        horizon_years=steps,
+        headcount=hc,
+        fte_per_head=fte_per_head_of(hc, fte_sum),
+        leaver_rate=leaver_rate,
+        leaver_rate_sd=leaver_sd,
+        retirement_probability=retire,
+        retirement_scale=sc.supply.retirement.scale.value,
+        retirement_scale_sd=ret_sd,
+        progression_rate=np.tile(prog_rate, (n_units, 1)),
+        progression_rate_sd=np.tile(prog_sd, (n_units, 1)),
+        trainee_hazard=hazard,
+        trainee_completion_rate=t_cr,
+        trainee_completion_rate_sd=t_sd,
+        training=groups,
+        recruit_rate=recruit_rate,
+        recruit_rate_sd=recruit_sd,
+        recruit_age=recruit_age,
+    )
+    label_provenance(assumptions, sc)
+    return CompiledSupply(inputs, notes, assumptions)
 
-    # Leaver rates: reference by level, then scenario value, estimates from leavers, by level, by specialism.
+
+def leaver_rates(
+    sc: Any,
+    units: tuple[tuple[str, str | None], ...],
+    staff: Any,
+    leavers: Any,
+    notes: list[str],
+    assumptions: list[dict[str, Any]],
+) -> tuple[Array, Array]:
+    """Leaver rate and its sd per (unit, level): the reference by level, then the scenario's value,
+    estimates from the leavers loaded, the scenario's by level, and by specialism (each overriding the last)."""
+    unc = sc.uncertainty
     ref_leave = reference_leaver_rates()
     lr = sc.supply.leaver_rate
     level_rate = np.array([ref_leave[lv].value for lv in LEVELS])
@@ -755,7 +784,7 @@ def compile_supply(
         level_sd[:] = _rate_sd(lr.sd, unc.leaver_rate_sd, 0.0)
         source = ["scenario supply.leaver_rate"] * N_LEVELS
     if lr.estimate_from_leavers:
-        est = estimate_leaver_rates(used, leavers)
+        est = estimate_leaver_rates(staff, leavers)
         for level, rate in est.items():
             level_rate[LEVEL_INDEX[level]] = rate
             source[LEVEL_INDEX[level]] = "estimated from imported leavers"
@@ -766,10 +795,10 @@ def compile_supply(
         level_rate[i] = r.value
         level_sd[i] = _rate_sd(r.sd, lr.sd if lr.sd is not None else unc.leaver_rate_sd, 0.0)
         source[i] = f"scenario supply.leaver_rate.by_level.{level}"
-    leaver_rate = np.tile(level_rate, (n_units, 1))
-    leaver_sd = np.tile(level_sd, (n_units, 1))
+    leaver_rate = np.tile(level_rate, (len(units), 1))
+    leaver_sd = np.tile(level_sd, (len(units), 1))
     for spec, r in lr.by_specialism.items():
-        rows = [i for i, s in enumerate(spec_of_unit) if s == spec]
+        rows = [i for i, u in enumerate(units) if u[0] == spec]
         leaver_rate[rows, :] = r.value
         leaver_sd[rows, :] = _rate_sd(r.sd, lr.sd if lr.sd is not None else unc.leaver_rate_sd, 0.0)
     for i, lv in enumerate(LEVELS):
@@ -790,8 +819,11 @@ def compile_supply(
                 "source": "scenario supply.leaver_rate.by_specialism",
             }
         )
+    return leaver_rate, leaver_sd
 
-    # Retirement by age.
+
+def retirement_rates(sc: Any, assumptions: list[dict[str, Any]]) -> tuple[Array, float]:
+    """Retirement probability by age (the scenario's steps, else the reference) and the scale's sd."""
     ret = sc.supply.retirement
     if ret.probability_by_age:
         retire = np.zeros(N_AGES)
@@ -804,7 +836,7 @@ def compile_supply(
     else:
         retire = reference_retirement_probability()
         ret_source = "reference planning_retirement.csv"
-    ret_sd = _rate_sd(ret.scale.sd, unc.retirement_scale_sd, 0.0)
+    ret_sd = _rate_sd(ret.scale.sd, sc.uncertainty.retirement_scale_sd, 0.0)
     for age in (55, 60, 65, 68):
         assumptions.append(
             {
@@ -817,19 +849,22 @@ def compile_supply(
     assumptions.append(
         {"parameter": "retirement_scale", "value": ret.scale.value, "sd": ret_sd, "source": "scenario"}
     )
+    return retire, ret_sd
 
-    # Progression up one qualified level.
+
+def progression_rates(sc: Any, assumptions: list[dict[str, Any]]) -> tuple[Array, Array]:
+    """Progression up one qualified level per year, and its sd: the scenario's, else the reference."""
     ref_prog = reference_progression()
     prog_rate = np.zeros(N_QUALIFIED - 1)
     prog_sd = np.zeros(N_QUALIFIED - 1)
     for i, lv in enumerate(QUALIFIED_LEVELS[:-1]):
         r = sc.supply.progression.rate_per_year.get(lv)
         if r is not None:
-            prog_rate[i], prog_sd[i] = r.value, _rate_sd(r.sd, unc.progression_rate_sd, 0.0)
+            prog_rate[i], prog_sd[i] = r.value, _rate_sd(r.sd, sc.uncertainty.progression_rate_sd, 0.0)
             src = "scenario supply.progression"
         else:
             d = ref_prog.get(lv, RateDefault(0.0, 0.0))
-            prog_rate[i], prog_sd[i] = d.value, _rate_sd(None, unc.progression_rate_sd, d.sd)
+            prog_rate[i], prog_sd[i] = d.value, _rate_sd(None, sc.uncertainty.progression_rate_sd, d.sd)
             src = "reference planning_progression.csv"
         assumptions.append(
             {
@@ -839,19 +874,27 @@ def compile_supply(
                 "source": src,
             }
         )
+    return prog_rate, prog_sd
 
-    # Census trainees finishing on their expected completion dates.
-    ref_prog_defaults = reference_programmes()
-    if census_date is None and staff.height and "census_date" in staff.columns:
-        census_date = staff["census_date"].max()
-    if census_date is None:
-        census_date = dt.date(sc.start_year, 1, 1)
-    hazard, trainee_notes = trainee_hazard(used, units, by_region, census_date, steps, ref_prog_defaults)
+
+def census_trainee_completion(
+    sc: Any,
+    staff: Any,
+    units: tuple[tuple[str, str | None], ...],
+    by_region: bool,
+    census_date: Any,
+    programmes: dict[str, ProgrammeDefaults],
+    notes: list[str],
+    assumptions: list[dict[str, Any]],
+) -> tuple[Array | None, Array, Array]:
+    """Census trainees finishing on their expected completion dates: the hazard by step, and each
+    programme's completion rate and its sd."""
+    hazard, trainee_notes = trainee_hazard(staff, units, by_region, census_date, sc.horizon_years, programmes)
     notes.extend(trainee_notes)
-    t_cr = np.array([ref_prog_defaults[p].completion_rate for p in TRAINEE_PROGRAMME])
+    t_cr = np.array([programmes[p].completion_rate for p in TRAINEE_PROGRAMME])
     t_sd = np.array(
         [
-            _rate_sd(None, unc.completion_rate_sd, ref_prog_defaults[p].completion_rate_sd)
+            _rate_sd(None, sc.uncertainty.completion_rate_sd, programmes[p].completion_rate_sd)
             for p in TRAINEE_PROGRAMME
         ]
     )
@@ -864,10 +907,13 @@ def compile_supply(
                 "source": "reference planning_training.csv",
             }
         )
+    return hazard, t_cr, t_sd
 
-    groups = training_groups(sc, units, hc, ref_prog_defaults, notes, assumptions)
 
-    # International recruits, returners and domestic recruits.
+def recruitment_rates(sc: Any, assumptions: list[dict[str, Any]]) -> tuple[Array, Array, Array]:
+    """International recruits, returners and domestic recruits: rate and sd per (source, qualified level),
+    and the entry-age distribution of each."""
+    unc = sc.uncertainty
     ref_rec = reference_recruitment()
     recruit_rate = np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED))
     recruit_sd = np.zeros((len(RECRUIT_SOURCES), N_QUALIFIED))
@@ -899,30 +945,7 @@ def compile_supply(
             assumptions.append(
                 {"parameter": f"{name}_rate_per_year.{lv}", "value": value, "sd": sd, "source": src}
             )
-
-    inputs = SupplyInputs(
-        units=units,
-        start_year=sc.start_year,
-        horizon_years=steps,
-        headcount=hc,
-        fte_per_head=fte_per_head,
-        leaver_rate=leaver_rate,
-        leaver_rate_sd=leaver_sd,
-        retirement_probability=retire,
-        retirement_scale=ret.scale.value,
-        retirement_scale_sd=ret_sd,
-        progression_rate=np.tile(prog_rate, (n_units, 1)),
-        progression_rate_sd=np.tile(prog_sd, (n_units, 1)),
-        trainee_hazard=hazard,
-        trainee_completion_rate=t_cr,
-        trainee_completion_rate_sd=t_sd,
-        training=groups,
-        recruit_rate=recruit_rate,
-        recruit_rate_sd=recruit_sd,
-        recruit_age=recruit_age,
-    )
-    label_provenance(assumptions, sc)
-    return CompiledSupply(inputs, notes, assumptions)
+    return recruit_rate, recruit_sd, recruit_age
 
 
 def trainee_hazard(
@@ -939,8 +962,6 @@ def trainee_hazard(
     survivors that finishes at step t is exactly n_t / (n_t + n_t+1 + ...) of the cohort's census counts.
     A trainee with no expected completion date is assumed halfway through the programme.
     """
-    import polars as pl
-
     notes: list[str] = []
     trainees = staff.filter(pl.col("career_level").is_in(list(LEVELS[N_QUALIFIED:])))
     if trainees.height == 0:
@@ -1070,8 +1091,6 @@ def training_groups(
 
 def _reference_verified() -> dict[tuple[str, str], str]:
     """(table, key) -> the verified column of the reference planning defaults ('illustrative' for most)."""
-    from hcsworkforce.reference import read_table
-
     out: dict[tuple[str, str], str] = {}
     for table, key in (
         ("planning_leaver_rates", "career_level"),

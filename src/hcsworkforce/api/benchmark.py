@@ -1,4 +1,5 @@
-"""Organisations side by side on one metric, with national quartiles (the benchmark page's twin)."""
+"""/api/v1/benchmark: organisations side by side on one metric, with national quartiles (the benchmark page's
+twin; `hcs benchmark METRIC --quartiles` in the terminal)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from hcsworkforce.routing.deps import ctx, current_user
-from hcsworkforce.routing.responses import Format, suppression_note, tabular_response
-from hcsworkforce.services import views as services
+from hcsworkforce.routing.responses import Format, tabular_response
+from hcsworkforce.services import benchmark as service
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -28,7 +29,8 @@ def benchmark(
     format: Format = "json",
 ) -> Response:
     c = ctx(request)
-    res = services.benchmark(c.store, user.scope, metric, c.settings.suppress_below, specialism, census_date)
+    query = service.BenchmarkQuery(metric, specialism or None, census_date, c.settings.suppress_below)
+    res = service.run(c.store, query, user.scope)
     return tabular_response(
         request,
         user,
@@ -36,6 +38,6 @@ def benchmark(
         name="benchmark",
         title="Benchmarking",
         payload=res.to_json(),
-        records=res.records,
-        notes=suppression_note(c.settings.suppress_below),
+        records=res.records(),
+        notes=res.notes,
     )

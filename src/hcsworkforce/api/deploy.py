@@ -1,4 +1,4 @@
-"""Surge and absence deployment plans as queued runs."""
+"""Surge and absence deployment plans as queued runs (`hcs deploy`'s twin)."""
 
 from __future__ import annotations
 

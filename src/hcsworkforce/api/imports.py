@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
-from hcsworkforce.routing.deps import ctx, current_user, verify_csrf
-from hcsworkforce.routing.submit import submit_upload
-from hcsworkforce.services import jobs
+from hcsworkforce.routing.deps import current_user, verify_csrf
+from hcsworkforce.routing.submit import queued_job, submit_upload
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -39,6 +38,4 @@ async def upload(
     ] = False,
 ) -> dict[str, Any]:
     job_id = await submit_upload(request, user, extract, establishment, census_date, leavers, confirm)
-    job = jobs.get_job(ctx(request).store, job_id)
-    assert job is not None
-    return jobs.public_job(job)
+    return queued_job(request, job_id)

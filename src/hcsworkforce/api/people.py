@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from hcsworkforce.routing.deps import ctx, current_user
-from hcsworkforce.routing.queries import Code
+from hcsworkforce.routing.queries import people_query
 from hcsworkforce.routing.responses import Format, tabular_response
 from hcsworkforce.services import people as people_service
 from hcsworkforce.services.accounts import User
@@ -21,30 +20,17 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 def people_gaps(
     request: Request,
     user: Annotated[User, Depends(current_user)],
-    region: Code = None,
-    organisation: Code = None,
-    as_of: date | None = None,
-    ending_within: Annotated[int, Query(ge=0, le=3650)] = 90,
-    include_filled: bool = False,
+    query: Annotated[people_service.PeopleQuery, Depends(people_query)],
     format: Format = "json",
 ) -> Response:
-    c = ctx(request)
-    view = people_service.people_gaps(
-        c.store,
-        user.scope,
-        region=region,
-        organisation=organisation,
-        as_of=as_of,
-        ending_within_days=ending_within,
-        include_filled=include_filled,
-    )
+    result = people_service.run(ctx(request).store, query, user.scope)
     return tabular_response(
         request,
         user,
         format,
         name="people-gaps",
         title="Key people gaps",
-        payload=view.to_json(),
-        records=view.posts,
-        notes=view.notes,
+        payload=result.to_json(),
+        records=result.records(),
+        notes=result.notes,
     )

@@ -1,4 +1,5 @@
-"""JSON API under /api/v1: the data twin of every page (JSON, CSV, XLSX), uploads and runs."""
+"""/api/v1 profile routes: the censuses loaded, the headline figures, the profile with its age pyramid and
+band mix (JSON, CSV, XLSX), and the reference sources (the twins of the home, profile and about pages)."""
 
 from __future__ import annotations
 
@@ -10,36 +11,44 @@ from fastapi.responses import Response
 
 from hcsworkforce.routing.deps import ctx, current_user
 from hcsworkforce.routing.queries import profile_query
-from hcsworkforce.routing.responses import Format, suppression_note, tabular_response
-from hcsworkforce.services import views as services
+from hcsworkforce.routing.responses import Format, tabular_response
+from hcsworkforce.services import profile as service
+from hcsworkforce.services import reference
 from hcsworkforce.services.accounts import User
+from hcsworkforce.services.profile import ProfileQuery
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
-
-# -- output ------------------------------------------------------------------------------------------------
-
-
-# -- session -----------------------------------------------------------------------------------------------
+User_ = Annotated[User, Depends(current_user)]
+Query_ = Annotated[ProfileQuery, Depends(profile_query)]
 
 
-# -- data --------------------------------------------------------------------------------------------------
+def _profile(request: Request, user: User, query: ProfileQuery, fmt: str, name: str, title: str) -> Response:
+    res = service.run(ctx(request).store, query, user.scope)
+    return tabular_response(
+        request,
+        user,
+        fmt,
+        name=name,
+        title=title,
+        payload=res.to_json(),
+        records=res.records(),
+        notes=res.notes,
+    )
 
 
 @router.get("/censuses", summary="Census dates loaded")
-def censuses(request: Request, user: Annotated[User, Depends(current_user)]) -> dict[str, list[date]]:
-    return {"census_dates": services.census_list(ctx(request).store)}
+def censuses(request: Request, user: User_) -> dict[str, list[date]]:
+    return {"census_dates": service.census_dates(ctx(request).store)}
 
 
 @router.get("/headline", summary="Headline figures for the user's scope (home page)")
 def headline(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    census_date: date | None = None,
-    format: Format = "json",
+    request: Request, user: User_, census_date: date | None = None, format: Format = "json"
 ) -> Response:
     c = ctx(request)
-    res = services.headline(c.store, user.scope, c.settings.suppress_below, census_date)
+    query = ProfileQuery(service.HEADLINE_BY, {}, census_date, c.settings.suppress_below)
+    res = service.run(c.store, query, user.scope)
     return tabular_response(
         request,
         user,
@@ -48,100 +57,37 @@ def headline(
         title="Headline figures",
         payload=res.to_json(),
         records=[res.totals] if res.totals else [],
-        notes=suppression_note(res.suppress_below),
+        notes=res.notes,
     )
 
 
 @router.get("/profile", summary="Workforce profile grouped by any dimensions, with filters (profile page)")
-def profile(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    query: Annotated[services.ProfileQuery, Depends(profile_query)],
-    format: Format = "json",
-) -> Response:
-    c = ctx(request)
-    res = services.profile(c.store, user.scope, query, c.settings.suppress_below)
-    return tabular_response(
-        request,
-        user,
-        format,
-        name="profile",
-        title="Workforce profile",
-        payload=res.to_json(),
-        records=res.records,
-        notes=suppression_note(res.suppress_below),
-    )
+def profile(request: Request, user: User_, query: Query_, format: Format = "json") -> Response:
+    return _profile(request, user, query, format, "profile", "Workforce profile")
 
 
 @router.get("/profile/age-pyramid", summary="Headcount by age band and gender (profile page chart)")
-def age_pyramid(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    query: Annotated[services.ProfileQuery, Depends(profile_query)],
-    format: Format = "json",
-) -> Response:
-    c = ctx(request)
-    res = services.age_pyramid(c.store, user.scope, query, c.settings.suppress_below)
-    return tabular_response(
-        request,
-        user,
-        format,
-        name="age-pyramid",
-        title="Age pyramid",
-        payload=res.to_json(),
-        records=res.records,
-        notes=suppression_note(res.suppress_below),
-    )
+def age_pyramid(request: Request, user: User_, query: Query_, format: Format = "json") -> Response:
+    return _profile(request, user, query.grouped(service.PYRAMID_BY), format, "age-pyramid", "Age pyramid")
 
 
 @router.get("/profile/band-mix", summary="FTE and headcount by Agenda for Change band (profile page chart)")
-def band_mix(
-    request: Request,
-    user: Annotated[User, Depends(current_user)],
-    query: Annotated[services.ProfileQuery, Depends(profile_query)],
-    format: Format = "json",
-) -> Response:
-    c = ctx(request)
-    res = services.band_mix(c.store, user.scope, query, c.settings.suppress_below)
-    return tabular_response(
-        request,
-        user,
-        format,
-        name="band-mix",
-        title="Band mix",
-        payload=res.to_json(),
-        records=res.records,
-        notes=suppression_note(res.suppress_below),
-    )
+def band_mix(request: Request, user: User_, query: Query_, format: Format = "json") -> Response:
+    return _profile(request, user, query.grouped(service.BAND_MIX_BY), format, "band-mix", "Band mix")
 
 
 @router.get(
     "/reference", summary="Reference tables with their sources, dates and verification (about the data)"
 )
-def reference_sources(
-    request: Request, user: Annotated[User, Depends(current_user)], format: Format = "json"
-) -> Response:
-    rows = services.reference_sources()
-    flat = [
-        {
-            **r,
-            "verified": "; ".join(f"{k}: {v}" for k, v in r["verified"].items()),
-            "sources": " | ".join(r["sources"]),
-        }
-        for r in rows
-    ]
+def reference_sources(request: Request, user: User_, format: Format = "json") -> Response:
+    res = reference.sources()
     return tabular_response(
         request,
         user,
         format,
         name="reference-sources",
         title="Reference data sources",
-        payload={"tables": rows},
-        records=flat,
+        payload=res.to_json(),
+        records=res.records(),
+        notes=res.notes,
     )
-
-
-# -- uploads and runs --------------------------------------------------------------------------------------
-
-
-# -- projections, comparisons and deployment plans ---------------------------------------------------------

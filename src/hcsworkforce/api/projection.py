@@ -1,10 +1,12 @@
-"""Projections and comparisons as queued runs, shipped examples, and the tables of a finished run."""
+"""Projections and comparisons as queued runs, the shipped examples, and the tables of a finished run (of any
+planning or deployment job: projection, compare, commission, deployment)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -12,10 +14,18 @@ from pydantic import BaseModel
 from hcsworkforce.routing.deps import ctx, current_user, verify_csrf
 from hcsworkforce.routing.responses import Format, tabular_response
 from hcsworkforce.routing.submit import RunSource, queued_job, submit_run
-from hcsworkforce.services import jobs
+from hcsworkforce.services import commission, deploy, jobs, projection, scenarios
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+
+# The tables of a finished run, by kind of job: each service makes them from the run's stored JSON.
+RESULT_TABLES: dict[str, Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = {
+    "projection": projection.tables_of,
+    "compare": projection.compare_tables_of,
+    "commission": commission.tables_of,
+    "deployment": deploy.tables_of,
+}
 
 
 class CompareRequest(BaseModel):
@@ -27,11 +37,9 @@ class CompareRequest(BaseModel):
 def list_examples(
     request: Request, user: Annotated[User, Depends(current_user)], kind: Literal["scenario", "surge"]
 ) -> dict[str, Any]:
-    from hcsworkforce.services import engines
-
     return {
         "examples": [
-            {"id": e.id, "name": e.name, "description": e.description} for e in engines.examples(kind)
+            {"id": e.id, "name": e.name, "description": e.description} for e in scenarios.examples(kind)
         ]
     }
 
@@ -66,22 +74,17 @@ def post_comparison(
 
 def finished_run_tables(request: Request, user: User, job_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A finished run the user may see, and its tables; 404 otherwise (another scope's run is not there)."""
-    from fastapi import HTTPException
-
-    from hcsworkforce.services import engines
-
-    job = jobs.get_job(ctx(request).store, job_id)
-    if job is None or not jobs.visible_to(job, user.scope) or job["kind"] not in engines.RESULT_KINDS:
+    job = jobs.job_for(ctx(request).store, job_id, user.scope)
+    if job is None or job["kind"] not in RESULT_TABLES:
         raise HTTPException(404, "No such run")
-    public = jobs.public_job(job)
-    if public["status"] != "done" or not public["result"]:
+    if job["status"] != "done" or not job["result"]:
         raise HTTPException(404, "That run has no results (yet)")
-    return public, engines.result_tables(job["kind"], public["result"])
+    return job, RESULT_TABLES[job["kind"]](job["result"])
 
 
 @router.get(
     "/jobs/{job_id}/tables/{table}",
-    summary="One table of a finished projection, comparison or deployment plan (the run page's charts)",
+    summary="One table of a finished projection, comparison, commissioning or deployment plan",
 )
 def run_table(
     request: Request,
@@ -90,8 +93,6 @@ def run_table(
     table: Annotated[str, PathParam(max_length=40)],
     format: Format = "json",
 ) -> Response:
-    from fastapi import HTTPException
-
     public, tables = finished_run_tables(request, user, job_id)
     if table not in tables:
         raise HTTPException(404, f"No table {table!r} (expected one of {', '.join(tables)})")

@@ -6,9 +6,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from hcsworkforce.routing.deps import client_ip, ctx, session, verify_csrf
-from hcsworkforce.services import accounts
-from hcsworkforce.services.accounts import Throttled, User
+from hcsworkforce.routing.deps import (
+    SignInFailed,
+    optional_user,
+    session,
+    sign_in,
+    sign_out,
+    verify_csrf,
+)
+from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -26,12 +32,11 @@ class SessionOut(BaseModel):
 
 
 def _session_out(request: Request, user: User | None) -> SessionOut:
-    sess = session(request)
     return SessionOut(
         username=user.username if user else None,
         role=user.role if user else None,
         scope_code=user.scope_code if user else None,
-        csrf_token=sess.csrf,
+        csrf_token=session(request).csrf,
     )
 
 
@@ -39,8 +44,6 @@ def _session_out(request: Request, user: User | None) -> SessionOut:
     "/session", summary="Who is signed in, and the CSRF token to send on POSTs", response_model=SessionOut
 )
 def get_session(request: Request) -> SessionOut:
-    from hcsworkforce.routing.deps import optional_user
-
     return _session_out(request, optional_user(request))
 
 
@@ -56,24 +59,14 @@ def get_session(request: Request) -> SessionOut:
 def post_session(request: Request, body: SignIn) -> Response | SessionOut:
     # A cross-site page cannot send a JSON body without a CORS preflight, which this app never grants, so the
     # JSON sign-in needs no CSRF token of its own (forms on our pages carry one).
-    store = ctx(request).store
     try:
-        user = accounts.authenticate(store, body.username, body.password, ip=client_ip(request))
-    except Throttled:
-        return JSONResponse({"detail": "Too many failed sign-ins. Try again in 15 minutes."}, status_code=429)
-    if user is None:
-        return JSONResponse({"detail": "The user name or password is wrong."}, status_code=401)
-    session(request).sign_in(user.id, user.session_epoch)
-    request.scope["state"]["user"] = user
+        user = sign_in(request, body.username, body.password)
+    except SignInFailed as e:
+        return JSONResponse({"detail": e.message}, status_code=e.status_code)
     return _session_out(request, user)
 
 
 @router.post("/session/end", summary="Sign out", dependencies=[Depends(verify_csrf)], status_code=204)
 def end_session(request: Request) -> Response:
-    from hcsworkforce.routing.deps import optional_user
-
-    user = optional_user(request)
-    if user is not None:
-        accounts.audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
-    session(request).sign_out()
+    sign_out(request)
     return Response(status_code=204)

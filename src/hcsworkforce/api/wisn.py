@@ -1,4 +1,4 @@
-"""Staffing need per cadre by the WHO WISN method (the WISN page's twin)."""
+"""Staffing need per cadre by the WHO WISN method (the WISN page's twin, and `hcs wisn`'s)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hcsworkforce.routing.deps import current_user, verify_csrf
 from hcsworkforce.routing.responses import Format, tabular_response
-from hcsworkforce.services import wisn as wisn_service
+from hcsworkforce.services import wisn
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -22,30 +22,29 @@ class WisnRequest(BaseModel):
     example: str | None = Field(
         default=None, max_length=80, description="A shipped example (GET /wisn/examples)"
     )
-    wisn_yaml: str | None = Field(default=None, max_length=200_000, description="A WISN YAML file's text")
+    wisn_yaml: str | None = Field(
+        default=None, max_length=wisn.MAX_WISN_BYTES, description="A WISN YAML file's text"
+    )
 
 
-def _wisn_response(request: Request, user: User, view: wisn_service.WisnView, fmt: str) -> Response:
-    from hcsworkforce.cli.wisn import pressure_note
-
+def _wisn_response(request: Request, user: User, query: wisn.WisnQuery, fmt: str) -> Response:
+    result = wisn.run(None, query, user.scope)
     return tabular_response(
         request,
         user,
         fmt,
         name="wisn",
         title="WISN results",
-        payload=view.to_json(),
-        records=view.rows(),
-        notes=[f"Source: {view.source}", pressure_note()],
+        payload=result.to_json(),
+        records=result.records(),
+        notes=result.notes,
     )
 
 
 @router.get("/wisn/examples", summary="Shipped WISN example files")
 def wisn_examples(request: Request, user: Annotated[User, Depends(current_user)]) -> dict[str, Any]:
     return {
-        "examples": [
-            {"id": e.id, "name": e.name, "description": e.description} for e in wisn_service.wisn_examples()
-        ]
+        "examples": [{"id": e.id, "name": e.name, "description": e.description} for e in wisn.wisn_examples()]
     }
 
 
@@ -56,7 +55,7 @@ def wisn_example(
     example: Annotated[str, Query(max_length=80)] = "cardiac_physiology_department",
     format: Format = "json",
 ) -> Response:
-    return _wisn_response(request, user, wisn_service.run_wisn(example, None), format)
+    return _wisn_response(request, user, wisn.WisnQuery(example=example), format)
 
 
 @router.post(
@@ -67,4 +66,5 @@ def wisn_example(
 def wisn_post(
     request: Request, user: Annotated[User, Depends(current_user)], body: WisnRequest, format: Format = "json"
 ) -> Response:
-    return _wisn_response(request, user, wisn_service.run_wisn(body.example, body.wisn_yaml), format)
+    query = wisn.WisnQuery(example=body.example or None, text=body.wisn_yaml or None)
+    return _wisn_response(request, user, query, format)

@@ -47,6 +47,7 @@ COMMAND_MODULES: dict[str, str] = {
     "compare": "compare",
     "deploy": "deploy",
     "engagement": "engagement",
+    "funnel": "funnel",
     "import": "importing",
     "init": "init",
     "leadership": "leadership",
@@ -95,6 +96,6 @@ _load_commands()
 
 
 def main() -> None:
-    from hcsworkforce.cli._common import run_app
+    from hcsworkforce.cli._common import run_app  # after the commands: _common is theirs to load first
 
     sys.exit(run_app(app))

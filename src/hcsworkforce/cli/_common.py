@@ -79,7 +79,7 @@ def emit(
     out: Path | None,
     *,
     title: str,
-    sections: list[tuple[str, Sequence[dict[str, Any]]]],
+    sections: Sequence[tuple[str, Sequence[dict[str, Any]]]],
     json_payload: Any,
     notes: list[str] | None = None,
     table_columns: dict[str, list[str]] | None = None,
@@ -91,10 +91,10 @@ def emit(
     elif fmt == "csv":
         text = tabular.to_csv(sections[0][1]) if sections else ""
     elif fmt == "html":
-        text = tabular.to_html(sections, title, notes)
+        text = tabular.to_html(list(sections), title, notes)
     elif fmt == "xlsx":
         assert out is not None
-        tabular.write_xlsx(out, sections, title, notes)
+        tabular.write_xlsx(out, list(sections), title, notes)
         err_console.print(f"Wrote {out}")
         return
     else:

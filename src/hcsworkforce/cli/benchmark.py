@@ -1,28 +1,44 @@
-"""`hcs benchmark METRIC --peers region|nation|LIST`: each organisation's rate on a funnel plot against its peers.
+"""`hcs benchmark METRIC`: the funnel job under its older name (`hcs funnel` is the same command); with
+--quartiles, the benchmark job (each organisation beside the national quartiles, as the /benchmark page shows
+it); with --against published, one organisation beside NHS England's published figures.
 
-The work is in hcsworkforce.services.trends (Spiegelhalter 2005, with overdispersion); this module reads
-options and renders. Formulas and JSON shape: docs/trends.md.
+Options become a query; the work is in services/funnel.py, services/benchmark.py and services/published.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
+from hcsworkforce.cli.funnel import ORGANISATION_HELP, PEERS_HELP, SUPPRESS_HELP, run_funnel
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.services.trends import (
-    BENCHMARK_COLUMNS,
-    FUNNEL_COLUMNS,
-    RATE_METRICS,
-    build_benchmark,
-    check_metric,
-    counts_for,
-)
+from hcsworkforce.model.labels import RATE_METRICS
 
-__all__ = ["build_benchmark", "counts_for", "register"]
+
+def run_quartiles(
+    metric: str,
+    specialism: str | None,
+    census: str | None,
+    suppress_below: int,
+    fmt: str,
+    out: Path | None,
+    db: str | None,
+) -> None:
+    """Options -> BenchmarkQuery -> services.benchmark -> output (the /benchmark page's numbers)."""
+    from hcsworkforce.cli.importing import parse_date_option  # start-up time: this command's own
+    from hcsworkforce.model.labels import metric_label
+    from hcsworkforce.services import benchmark
+    from hcsworkforce.store import open_store
+
+    query = benchmark.BenchmarkQuery(
+        metric, specialism, parse_date_option("--census", census), suppress_below
+    )
+    result = benchmark.run(open_store(db), query)
+    when = result.census_date.isoformat() if result.census_date else "latest census"
+    title = f"{metric_label(result.metric)} by organisation, against the national quartiles, census {when}"
+    emit(fmt, out, title=title, sections=result.tables(), json_payload=result.to_json(), notes=result.notes)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,17 +47,20 @@ def register(app: typer.Typer) -> None:
         metric: str | None = typer.Argument(
             None, help="Rate: " + ", ".join(RATE_METRICS) + " (not needed with --against published)"
         ),
-        peers: str = typer.Option(
-            "nation", "--peers", help="nation, region (a funnel per region), or a comma list of ODS codes"
+        peers: str = typer.Option("nation", "--peers", help=PEERS_HELP),
+        region: str | None = typer.Option(
+            None, "--region", help="With --peers region: only this region (code)"
         ),
         census: str | None = typer.Option(None, "--census", help="Census date (default the latest)"),
-        organisation: str | None = typer.Option(
-            None, "--organisation", help="Show this organisation first (its peers stay in the funnel)"
+        organisation: str | None = typer.Option(None, "--organisation", help=ORGANISATION_HELP),
+        suppress_below: int | None = typer.Option(None, "--suppress-below", help=SUPPRESS_HELP),
+        quartiles: bool = typer.Option(
+            False,
+            "--quartiles",
+            help="Each organisation beside the national quartiles (the benchmark page), not a funnel",
         ),
-        suppress_below: int | None = typer.Option(
-            None,
-            "--suppress-below",
-            help="Suppress organisations with counts below this (default: setting, 5)",
+        specialism: str | None = typer.Option(
+            None, "--specialism", help="With --quartiles: one specialism's figures (its id)"
         ),
         against: str | None = typer.Option(
             None, "--against", help="published: the organisation beside NHS England's published figures"
@@ -50,12 +69,10 @@ def register(app: typer.Typer) -> None:
         out: Path | None = OutOption,
         db: str | None = DbOption,
     ) -> None:
-        """Compare organisations' rates on a funnel plot (95% and 99.8% limits, overdispersion adjusted);
+        """The same as `hcs funnel` (its older name): organisations' rates on a funnel plot (95% and 99.8%
+        limits, overdispersion adjusted). With --quartiles, each organisation beside the national quartiles;
         with --against published, one organisation beside the published organisation, region and England."""
-        from hcsworkforce.cli.importing import parse_date_option
-        from hcsworkforce.services.trends import run_benchmark
-        from hcsworkforce.settings import get_settings
-        from hcsworkforce.store import open_store
+        from hcsworkforce.settings import get_settings  # start-up time: settings load on use
 
         check_format(fmt, out)
         threshold = get_settings().suppress_below if suppress_below is None else suppress_below
@@ -64,31 +81,14 @@ def register(app: typer.Typer) -> None:
         if against is not None:
             if against.strip().lower() != "published":
                 raise UserInputError(f"--against {against!r} is not known (expected published)")
+            # start-up time: only --against published needs the published statistics
             from hcsworkforce.cli.published import benchmark_against_published
 
             benchmark_against_published(organisation, census, threshold, fmt, out, db)
             return
         if metric is None:
             raise UserInputError("give a metric: " + ", ".join(RATE_METRICS))
-        m = check_metric(metric, list(RATE_METRICS))
-        result = run_benchmark(
-            open_store(db),
-            m,
-            peers=peers,
-            census_date=parse_date_option("--census", census),
-            suppress_below=threshold,
-            highlight=organisation,
-        )
-        title = f"{m}: organisations against {peers} peers, census {result.census_date.isoformat()}"
-        sections: list[tuple[str, Any]] = [("Organisations", result.organisations)]
-        if fmt != "csv":
-            sections.append(("Funnels", result.funnel_rows()))
-        emit(
-            fmt,
-            out,
-            title=title,
-            sections=sections,
-            json_payload=result.to_dict(),
-            notes=result.notes,
-            table_columns={"Organisations": BENCHMARK_COLUMNS, "Funnels": FUNNEL_COLUMNS},
-        )
+        if quartiles:
+            run_quartiles(metric, specialism, census, threshold, fmt, out, db)
+            return
+        run_funnel(metric, peers, region, census, organisation, threshold, fmt, out, db)

@@ -1,16 +1,15 @@
 """`hcs calibrate`: planning rates measured from the loaded censuses, written as a scenario block.
 
-The work is in hcsworkforce.services.calibrate; this module reads options and renders. YAML (the default) is
-a scenario that `hcs project` accepts, with a comment on every rate; JSON: {"censuses", "definition", "scope",
-"interval_level", "min_people", "suppress_below", "transitions", "estimates", "rates", "scenario", "notes"}.
-Rules: docs/calibration.md.
+Options become a CalibrateQuery; the work is in hcsworkforce.services.calibrate and the YAML in
+report/calibration.py. YAML (the default) is a scenario that `hcs project` accepts, with a comment on every rate;
+JSON: {"censuses", "definition", "scope", "interval_level", "min_people", "suppress_below", "transitions",
+"estimates", "rates", "scenario", "notes"}. Rules: docs/calibration.md.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -18,6 +17,10 @@ from hcsworkforce.cli._common import DbOption, OutOption, check_format, emit, er
 from hcsworkforce.errors import UserInputError
 
 FORMATS = ("yaml", "json", "table", "csv", "xlsx", "html")
+# The columns the terminal table shows (the CSV, JSON and XLSX have them all).
+TABLE_COLUMNS = {
+    "Scenario rates": ["parameter", "value", "sd", "provenance", "lower", "upper", "at_risk_people"],
+}
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -59,71 +62,42 @@ def register(app: typer.Typer) -> None:
         db: str | None = DbOption,
     ) -> None:
         """Measure leaver, retirement, progression and joiner rates from the censuses, with intervals."""
-        from hcsworkforce.cli.importing import parse_date_option
-        from hcsworkforce.cli.profile import _scope
-        from hcsworkforce.report.calibration import header_lines, render_yaml
-        from hcsworkforce.services.calibrate import CalibrateQuery, published_turnover, run
-        from hcsworkforce.settings import get_settings
-        from hcsworkforce.store import open_store
+        # Imported here, each line says so: `hcs --help` imports every command's module (start-up time).
+        from hcsworkforce.cli.importing import parse_date_option  # start-up time
+        from hcsworkforce.cli.profile import _scope  # start-up time
+        from hcsworkforce.report import calibration  # start-up time
+        from hcsworkforce.services.calibrate import PUBLISHED_MISSING, CalibrateQuery, run  # start-up time
+        from hcsworkforce.store import open_store  # start-up time
 
         if fmt not in FORMATS:
             raise UserInputError(f"--format {fmt!r} is not a format (expected one of {', '.join(FORMATS)})")
         if fmt != "yaml":
             check_format(fmt, out)
         scope = _scope(organisation, region)
-        threshold = get_settings().suppress_below if suppress_below is None else suppress_below
-        if not scope.crosses_organisations() and suppress_below is None:
-            threshold = 0  # an organisation's view of itself leaves nothing out
-        store = open_store(db)
-        if not store.is_initialised():
-            raise UserInputError(
-                "the database is empty: run `hcs import FILE` for two or more censuses first"
-            )
         query = CalibrateQuery(
             start=parse_date_option("--from", start),
             end=parse_date_option("--to", end),
             definition=definition.strip().lower().replace("-", "_"),
             min_people=min_people,
-            suppress_below=threshold,
-            published_turnover=published_turnover(store, scope) if published else None,
+            suppress_below=suppress_below,
+            published=published,
         )
-        if published and query.published_turnover is None:
-            err_console.print(
-                "No published turnover of healthcare scientists is loaded (hcs import-published FILE): the "
-                "fallback is the illustrative defaults."
-            )
-        result = run(store, query, scope)
-        header = header_lines(result.censuses, query.definition, query.interval_level, query.min_people)
+        result = run(open_store(db), query, scope)
+        if result.published_missing:
+            err_console.print(PUBLISHED_MISSING)
         if fmt == "yaml":
-            _write(render_yaml(result.block, [*header, *result.notes]), out)
+            _write(calibration.calibrated_yaml(result), out)
             return
-        where = "England" if scope.kind == "national" else f"{scope.kind} {scope.code}"
-        sections: list[tuple[str, Any]] = (
-            [("Estimates", result.estimate_rows())]
-            if fmt == "csv"
-            else [
-                ("Scenario rates", result.choice_rows()),
-                ("Estimates", result.estimate_rows()),
-                ("Transitions", result.transitions),
-            ]
-        )
+        estimates = result.records()
         emit(
             fmt,
             out,
-            title=f"Planning rates measured from {len(result.censuses)} censuses, {where}",
-            sections=sections,
+            title=result.title,
+            sections=[("Estimates", estimates)] if fmt == "csv" else result.tables(),
             json_payload=result.to_json(),
-            notes=[*header, *result.notes],
+            notes=calibration.notes(result),
             table_columns={
-                "Estimates": [c for c in (result.estimate_rows() or [{}])[0] if c != "method"],
-                "Scenario rates": [
-                    "parameter",
-                    "value",
-                    "sd",
-                    "provenance",
-                    "lower",
-                    "upper",
-                    "at_risk_people",
-                ],
+                **TABLE_COLUMNS,
+                "Estimates": [c for c in (estimates or [{}])[0] if c != "method"],
             },
         )

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import DbOption, err_console
+from hcsworkforce.cli._common import DbOption, OutOption, check_format, emit, err_console
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.ingest import esr
 from hcsworkforce.ingest.extract import EsrOptions
 from hcsworkforce.report.tabular import finding_example
-from hcsworkforce.services.imports import import_extract
+from hcsworkforce.services import imports
 from hcsworkforce.store import open_store
 
 
@@ -85,44 +85,54 @@ def register(app: typer.Typer) -> None:
             help="CSV area_of_work,specialism: your Area of Work values mapped to specialisms",
         ),
         db: str | None = DbOption,
+        fmt: str = typer.Option(
+            "table",
+            "--format",
+            "-f",
+            help="table: a summary on stderr; json, csv, xlsx or html: what was loaded and the findings",
+        ),
+        out: Path | None = OutOption,
     ) -> None:
         """Validate and load a staff-in-post report (and its leavers report). On any error nothing is loaded
         and every problem is listed."""
-        cdate = parse_date_option("--census-date", census_date)
-        options = esr_options(vpd_map, hcs_rules, area_map)
+        check_format(fmt, out)
+        query = imports.ImportQuery(
+            path=file,
+            census_date=parse_date_option("--census-date", census_date),
+            leavers=leavers,
+            establishment=establishment,
+            organisation=organisation.strip().upper() if organisation else None,
+            options=esr_options(vpd_map, hcs_rules, area_map),
+        )
         # Upgrade to every head: a database made by an older version gains the tables this one writes.
         store = open_store(db, migrate=True)
         with err_console.status(f"Validating {file.name} ..."):
-            result = import_extract(
-                file,
-                store,
-                census_date=cdate,
-                establishment=establishment,
-                leavers=leavers,
-                organisation=organisation.strip().upper() if organisation else None,
-                options=options,
-            )
-        verb = "Replaced" if result.replaced else "Loaded"
-        dated = "" if result.census_date_from == "given" else f" (dated from {result.census_date_from})"
-        err_console.print(
-            f"{verb} census {result.census_date.isoformat()}{dated}: {result.assignments_in_post:,} "
-            f"assignments held by {result.people_in_post:,} healthcare scientists in "
-            f"{result.organisations:,} organisations; {result.leaver_rows:,} leaver rows; "
-            f"{result.establishment_rows:,} establishment lines.",
-            highlight=False,
-        )
-        for f in result.findings:
-            if f["check"] in _ALWAYS_SHOWN:
-                err_console.print(f"  {f['detail']}.", highlight=False)
-        warnings = [f for f in result.findings if f["severity"] == "warning"]
-        if warnings:
-            err_console.print("Data-quality findings (loaded, worth a look; `hcs quality` lists them all):")
-            for f in warnings:
-                # Likely healthcare scientists carry long evidence: two examples here, all in `hcs likely-hcs`.
-                n = 2 if f["check"] == "likely_hcs_in_other_staff_group" else 5
-                ex = (
-                    f", e.g. {'; '.join(finding_example(e) for e in f['examples'][:n])}"
-                    if f["examples"]
-                    else ""
-                )
-                err_console.print(f"  - {f['count']:,} {f['detail']}{ex}", highlight=False)
+            result = imports.run(store, query)
+        if fmt != "table":
+            emit(fmt, out, title="Import", sections=result.tables(), json_payload=result.to_json())
+            return
+        _summary(result)
+
+
+def _summary(result: imports.ImportResult) -> None:
+    """What was loaded, in a sentence, and the findings worth a look."""
+    verb = "Replaced" if result.replaced else "Loaded"
+    dated = "" if result.census_date_from == "given" else f" (dated from {result.census_date_from})"
+    err_console.print(
+        f"{verb} census {result.census_date.isoformat()}{dated}: {result.assignments_in_post:,} "
+        f"assignments held by {result.people_in_post:,} healthcare scientists in "
+        f"{result.organisations:,} organisations; {result.leaver_rows:,} leaver rows; "
+        f"{result.establishment_rows:,} establishment lines.",
+        highlight=False,
+    )
+    for f in result.findings:
+        if f["check"] in _ALWAYS_SHOWN:
+            err_console.print(f"  {f['detail']}.", highlight=False)
+    warnings = [f for f in result.findings if f["severity"] == "warning"]
+    if warnings:
+        err_console.print("Data-quality findings (loaded, worth a look; `hcs quality` lists them all):")
+        for f in warnings:
+            # Likely healthcare scientists carry long evidence: two examples here, all in `hcs likely-hcs`.
+            n = 2 if f["check"] == "likely_hcs_in_other_staff_group" else 5
+            ex = f", e.g. {'; '.join(finding_example(e) for e in f['examples'][:n])}" if f["examples"] else ""
+            err_console.print(f"  - {f['count']:,} {f['detail']}{ex}", highlight=False)

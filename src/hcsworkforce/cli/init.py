@@ -11,8 +11,8 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init(db: str | None = DbOption) -> None:
         """Create or migrate the database and create the pseudonymisation key (kept outside the database)."""
-        from hcsworkforce.ingest.pseudonymise import create_key
-        from hcsworkforce.store import open_store
+        from hcsworkforce.ingest.pseudonymise import create_key  # lazy: start-up time of `hcs --help`
+        from hcsworkforce.store import open_store  # lazy: SQLAlchemy (start-up time of `hcs --help`)
 
         store = open_store(db, migrate=True)
         key = create_key()

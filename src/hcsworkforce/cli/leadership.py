@@ -3,26 +3,17 @@ and AHPs, and the people in other staff groups who look like healthcare scientis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import polars as pl
 import typer
 
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
 from hcsworkforce.cli.importing import parse_date_option
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.services.discovery import (
-    DiscoveryQuery,
-    LeadershipQuery,
-    run_discovery_listed,
-    run_leadership_counts,
-)
+from hcsworkforce.services.discovery import LEADERSHIP_TITLE, DiscoveryQuery, LeadershipQuery, run, run_likely
 from hcsworkforce.settings import get_settings
 from hcsworkforce.store import open_store
-from hcsworkforce.store.tables_discovery import read_leadership_counts, read_likely_hcs
 
 # What the terminal table shows (the CSV, XLSX and JSON carry every column).
 TABLE_COLUMNS = (
@@ -67,29 +58,17 @@ def register(app: typer.Typer) -> None:
         """Senior HCS posts (band 8c+, consultant clinical scientists, an HCS lead) per organisation, region
         and England, against HCS headcount, beside nursing and AHPs where the extract carries them."""
         check_format(fmt, out)
-        store = open_store(db, migrate=True)
-        scope = _scope(organisation, region)
-        when = parse_date_option("--census", census) or max(store.census_dates(), default=None)
-        if when is None:
-            raise UserInputError("no census is loaded yet: hcs import SIP.csv --leavers LEAVERS.csv")
         threshold = get_settings().suppress_below if suppress_below is None else suppress_below
-        query = LeadershipQuery(threshold if scope.crosses_organisations() else 0, scope)
-        result = run_leadership_counts(read_leadership_counts(store, when), _organisations(store), query)
-        notes = [
-            f"Census {when.isoformat()}. Senior: band 8c and above. Bank and honorary posts are not counted.",
-            "Nursing and AHP figures are blank where the extract carried none of those staff groups.",
-        ]
-        if query.suppress_below:
-            notes.append(f"Counts under {query.suppress_below} are suppressed, with what would reveal them.")
-        sections: list[tuple[str, Sequence[dict[str, Any]]]] = list(result.sections())
+        query = LeadershipQuery(threshold, census_date=parse_date_option("--census", census))
+        result = run(open_store(db, migrate=True), query, _scope(organisation, region))
         emit(
             fmt,
             out,
             title="Healthcare science leadership",
-            sections=sections,
-            json_payload={"census_date": when.isoformat(), **result.to_json()},
-            notes=notes,
-            table_columns={sections[0][0]: list(TABLE_COLUMNS)},
+            sections=result.tables(),
+            json_payload=result.to_json(),
+            notes=result.notes,
+            table_columns={LEADERSHIP_TITLE: list(TABLE_COLUMNS)},
         )
 
     @app.command("likely-hcs")
@@ -104,25 +83,15 @@ def register(app: typer.Typer) -> None:
         """Rows of other staff groups that look like healthcare scientists, with the evidence, for the trust
         to recode in ESR (listed for one organisation; counted across organisations)."""
         check_format(fmt, out)
-        store = open_store(db, migrate=True)
-        scope = _scope(organisation, region)
-        when = parse_date_option("--census", census) or max(store.census_dates(), default=None)
-        if when is None:
-            raise UserInputError("no census is loaded yet: hcs import SIP.csv --leavers LEAVERS.csv")
-        threshold = get_settings().suppress_below if scope.crosses_organisations() else 0
-        result = run_discovery_listed(
-            read_likely_hcs(store, when), _organisations(store), DiscoveryQuery(threshold, scope)
+        query = DiscoveryQuery(
+            get_settings().suppress_below, census_date=parse_date_option("--census", census)
         )
+        result = run_likely(open_store(db, migrate=True), query, _scope(organisation, region))
         emit(
             fmt,
             out,
             title="Likely healthcare scientists in other staff groups",
-            sections=list(result.sections()),
-            json_payload={"census_date": when.isoformat(), **result.to_json()},
+            sections=result.tables(),
+            json_payload=result.to_json(),
             notes=result.notes,
         )
-
-
-def _organisations(store: object) -> pl.DataFrame:
-    orgs: pl.DataFrame = store.organisations()  # type: ignore[attr-defined]
-    return orgs.select(pl.col("organisation_code").alias("code"), "region_code")

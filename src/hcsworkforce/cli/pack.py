@@ -1,6 +1,6 @@
 """`hcs pack --organisation ODS --out DIR`: a trust's board pack, as a self-contained HTML page that prints to
-A4 and an XLSX in the Analysis Function style. The figures come from hcsworkforce.services.trends.build_pack;
-the drawing from hcsworkforce.report.pack."""
+A4 and an XLSX in the Analysis Function style. Options become a PackQuery; the figures come from
+services/pack.py, the drawing from report/pack.py."""
 
 from __future__ import annotations
 
@@ -24,25 +24,22 @@ def register(app: typer.Typer) -> None:
         db: str | None = DbOption,
     ) -> None:
         """A board pack: headline figures with variation, SPC charts, funnels, age, trainees, key people."""
-        from hcsworkforce.cli.importing import parse_date_option
+        from hcsworkforce.cli.importing import parse_date_option  # start-up time: this command's own
         from hcsworkforce.report.pack import write_pack
-        from hcsworkforce.services.trends import build_pack
+        from hcsworkforce.services import pack as packs
         from hcsworkforce.settings import get_settings
         from hcsworkforce.store import open_store
 
-        threshold = get_settings().suppress_below if suppress_below is None else suppress_below
-        if threshold < 0:
-            raise UserInputError(f"--suppress-below {threshold} must be 0 or more")
         if out.exists() and not out.is_dir():
             raise UserInputError(f"--out {out} is a file; give a folder for the pack")
+        query = packs.PackQuery(
+            organisation=organisation,
+            census_date=parse_date_option("--census", census),
+            suppress_below=get_settings().suppress_below if suppress_below is None else suppress_below,
+        )
         store = open_store(db)
         with err_console.status(f"Building the board pack for {organisation.upper()} ..."):
-            pack = build_pack(
-                store,
-                organisation,
-                census_date=parse_date_option("--census", census),
-                suppress_below=threshold,
-            )
+            pack = packs.run(store, query)
             page, book = write_pack(pack, out)
         err_console.print(
             f"Wrote {page} (prints to A4) and {book}: {pack.organisation_name}, census "

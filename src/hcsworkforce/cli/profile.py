@@ -1,4 +1,6 @@
-"""`hcs profile`: the workforce profile grouped by any dimensions, and `hcs quality` for the last import."""
+"""`hcs profile`: the workforce profile grouped by any dimensions, and `hcs quality` for the last import.
+
+Options become a services.profile.ProfileQuery; the result is the one /api/v1/profile returns."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ from typing import Any
 
 import typer
 
+from hcsworkforce import reference
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit, parse_by
 from hcsworkforce.cli.importing import parse_date_option
+from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.frames import PROFILE_DIMENSIONS
+from hcsworkforce.model.labels import RATE_METRICS, metric_label
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.report.tabular import finding_example
+from hcsworkforce.settings import get_settings
+from hcsworkforce.store import open_store
 
 TABLE_COLUMNS = [
     "headcount",
@@ -23,42 +29,87 @@ TABLE_COLUMNS = [
     "leaver_rate_12m",
     "stability_index",
 ]
+PERCENT_COLUMNS = (*RATE_METRICS, "stability_index")
 
 
-def _scope(organisation: str | None, region: str | None) -> Scope:
-    from hcsworkforce.errors import UserInputError
+def _filters(organisation: str | None, region: str | None) -> dict[str, str]:
+    """--organisation and --region as the profile's filters (a region by its code or its name)."""
 
     if organisation and region:
         raise UserInputError("give --organisation or --region, not both")
     if organisation:
-        return Scope("organisation", organisation.upper())
-    if region:
-        from hcsworkforce import reference
-
-        regions = reference.regions()
-        code = (
-            region.upper()
-            if region.upper() in regions
-            else next((c for c, n in regions.items() if n.lower() == region.lower()), None)
+        return {"organisation": organisation.strip().upper()}
+    if not region:
+        return {}
+    regions = reference.regions()
+    code = (
+        region.upper()
+        if region.upper() in regions
+        else next((c for c, n in regions.items() if n.lower() == region.lower()), None)
+    )
+    if code is None:
+        raise UserInputError(
+            f"--region {region!r} is not an NHS England region (expected one of "
+            + ", ".join(f"{c} {n}" for c, n in regions.items())
+            + ")"
         )
-        if code is None:
-            raise UserInputError(
-                f"--region {region!r} is not an NHS England region (expected one of "
-                + ", ".join(f"{c} {n}" for c, n in regions.items())
-                + ")"
-            )
-        return Scope("region", code)
-    return Scope()
+    return {"region": code}
+
+
+def _scope(organisation: str | None, region: str | None) -> Scope:
+    """--organisation or --region as a scope (`hcs trend`, `hcs absence` and `hcs calibrate` use this)."""
+    f = _filters(organisation, region)
+    if "organisation" in f:
+        return Scope("organisation", f["organisation"])
+    return Scope("region", f["region"]) if "region" in f else Scope()
 
 
 def _pct(v: Any) -> Any:
     return None if v is None else round(100 * v, 1)
 
 
+def quality_rows(findings: list[dict[str, Any]], examples: int | None = None) -> list[dict[str, Any]]:
+    """Data-quality findings as table rows, their examples as a person reads them."""
+    from hcsworkforce.report.tabular import finding_example  # start-up time: only the commands that show them
+
+    return [
+        {
+            "check": f["check"],
+            "severity": f["severity"],
+            "count": f["count"],
+            "detail": f["detail"],
+            "examples": ", ".join(map(finding_example, f["examples"][:examples])),
+        }
+        for f in findings
+    ]
+
+
+def _display(rows: list[dict[str, Any]], by: list[str]) -> list[dict[str, Any]]:
+    """The terminal table: labels for codes, rates in per cent, a note on suppressed rows."""
+    out = []
+    for r in rows:
+        row: dict[str, Any] = {d: r[f"{d}_label"] for d in by}
+        for c in TABLE_COLUMNS:
+            if c in PERCENT_COLUMNS:
+                row[f"{metric_label(c)} %"] = _pct(r.get(c))
+            else:
+                row[metric_label(c)] = r.get(c)
+        if r.get("suppressed"):
+            row["note"] = "suppressed"
+        out.append(row)
+    return out
+
+
 def register(app: typer.Typer) -> None:
     @app.command("profile")
     def profile_cmd(
-        by: str | None = typer.Option(None, "--by", help="Group by: " + ", ".join(PROFILE_DIMENSIONS)),
+        by: str | None = typer.Option(
+            None,
+            "--by",
+            help="Group by: "
+            + ", ".join(PROFILE_DIMENSIONS)
+            + " (default: the next level down, as on the page)",
+        ),
         census_date: str | None = typer.Option(
             None, "--census-date", help="Which census (default the latest)"
         ),
@@ -76,109 +127,35 @@ def register(app: typer.Typer) -> None:
         db: str | None = DbOption,
     ) -> None:
         """Headcount, FTE, age, band mix, vacancies, leaver rate and stability, by any dimensions."""
-        from hcsworkforce.services.profile import run_profile
-        from hcsworkforce.settings import get_settings
-        from hcsworkforce.store import open_store
+        from hcsworkforce.services.profile import ProfileQuery, run  # start-up time: this command's own
 
         check_format(fmt, out)
-        dims = parse_by(by, PROFILE_DIMENSIONS)
+        dims = tuple(parse_by(by, PROFILE_DIMENSIONS))
         threshold = get_settings().suppress_below if suppress_below is None else suppress_below
         if threshold < 0:
-            from hcsworkforce.errors import UserInputError
-
             raise UserInputError(f"--suppress-below {threshold} must be 0 or more")
         store = open_store(db)
         if not store.is_initialised():
-            from hcsworkforce.errors import UserInputError
-
             raise UserInputError("the database is empty: run `hcs import FILE` (or `make demo`) first")
-        result = run_profile(
-            store,
+        query = ProfileQuery(
             dims,
-            census_date=parse_date_option("--census-date", census_date),
-            scope=_scope(organisation, region),
-            suppress_below=threshold,
+            _filters(organisation, region),
+            parse_date_option("--census-date", census_date),
+            threshold,
         )
-        rows = result.labelled_rows()
-        total = {**{d: "Total" for d in dims}, **result.total}
-        where = "England" if result.scope.kind == "national" else f"{result.scope.kind} {result.scope.code}"
+        result = run(store, query)
+        if result.census_date is None:
+            raise UserInputError("no workforce extract has been imported yet: run `hcs import FILE` first")
+        where = " ".join(f"{k} {v}" for k, v in result.filters.items()) or "England"
         title = f"Healthcare science workforce profile, {where}, census {result.census_date.isoformat()}"
-        notes = [
-            f"Source: {result.source_file}. Headcount counts people, so groups need not add up to the total.",
-            f"Groups of fewer than {threshold} people are suppressed."
-            if threshold
-            else "No suppression applied.",
-        ]
-        if not result.has_establishment:
-            notes.append(
-                "No establishment loaded: vacancies are not computed (hcs import --establishment FILE)."
-            )
-        if not result.has_leaver_data:
-            notes.append("The extract had no termination dates: leaver rate and stability are not computed.")
-        band_mix = [
-            {
-                **{d: r.get(f"{d}_name", r[d]) for d in dims},
-                **{k.replace("share_band_", "band_"): _pct(r[k]) for k in r if k.startswith("share_band_")},
-            }
-            for r in [*rows, total]
-        ]
-        quality = [
-            {
-                "check": f["check"],
-                "severity": f["severity"],
-                "count": f["count"],
-                "detail": f["detail"],
-                "examples": ", ".join(map(finding_example, f["examples"][:5])),
-            }
-            for f in result.data_quality
-        ]
+        quality = ("Data quality of the import", quality_rows(result.data_quality, 5))
         if fmt == "table":
-            display = []
-            for r in [*rows, total]:
-                row = {d: r.get(f"{d}_name", r[d]) for d in dims}
-                for c in TABLE_COLUMNS:
-                    v = r.get(c)
-                    row[c] = (
-                        _pct(v)
-                        if c in ("share_55_plus", "vacancy_rate", "leaver_rate_12m", "stability_index")
-                        else v
-                    )
-                if r.get("suppressed"):
-                    row["note"] = "suppressed"
-                display.append(row)
-            headers = {
-                "headcount": "headcount",
-                "fte": "FTE",
-                "mean_age": "mean age",
-                "share_55_plus": "55+ %",
-                "vacancy_fte": "vacancy FTE",
-                "vacancy_rate": "vacancy %",
-                "leaver_rate_12m": "leavers 12m %",
-                "stability_index": "stability %",
-            }
-            display = [{headers.get(k, k): v for k, v in r.items()} for r in display]
-            emit(
-                fmt,
-                out,
-                title=title,
-                sections=[(title, display), ("Data quality of the import", quality)],
-                json_payload=None,
-                notes=notes,
-            )
-            return
-        emit(
-            fmt,
-            out,
-            title=title,
-            sections=[
-                ("Profile", [*rows, total]),
-                ("Band mix (% of FTE)", band_mix),
-                ("Data quality", quality),
-                ("Notes", [{"note": n} for n in notes]),
-            ],
-            json_payload=result.rows,
-            notes=notes,
-        )
+            total = result.total_row()
+            display = _display([*result.rows, *([total] if total else [])], result.by)
+            sections: list[tuple[str, Any]] = [(title, display), quality]
+        else:
+            sections = [*result.tables(), quality]
+        emit(fmt, out, title=title, sections=sections, json_payload=result.to_json(), notes=result.notes)
 
     @app.command("quality")
     def quality_cmd(
@@ -190,33 +167,10 @@ def register(app: typer.Typer) -> None:
         db: str | None = DbOption,
     ) -> None:
         """Data-quality findings of the import that loaded a census."""
-        from hcsworkforce.errors import UserInputError
-        from hcsworkforce.store import open_store
+        from hcsworkforce.services.profile import quality  # start-up time: this command's own
 
         check_format(fmt, out)
-        store = open_store(db)
-        info = (
-            store.census_info(parse_date_option("--census-date", census_date))
-            if store.is_initialised()
-            else None
-        )
-        if info is None:
-            raise UserInputError("no census found: run `hcs import FILE` first")
-        rows = [
-            {
-                "check": f["check"],
-                "severity": f["severity"],
-                "count": f["count"],
-                "detail": f["detail"],
-                "examples": ", ".join(map(finding_example, f["examples"])),
-            }
-            for f in info["data_quality"].get("findings", [])
-        ]
-        title = f"Data quality of census {info['census_date'].isoformat()} ({info['source_file']})"
-        emit(
-            fmt,
-            out,
-            title=title,
-            sections=[(title, rows)],
-            json_payload=info["data_quality"].get("findings", []),
-        )
+        result = quality(open_store(db), parse_date_option("--census-date", census_date))
+        title = f"Data quality of census {result.census_date.isoformat()} ({result.source_file})"
+        rows = quality_rows(result.findings)
+        emit(fmt, out, title=title, sections=[(title, rows)], json_payload=result.to_json())

@@ -14,7 +14,22 @@ from typing import Any
 import typer
 
 from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit, err_console
+from hcsworkforce.cli.importing import parse_date_option
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.services.published import (
+    BENCHMARK_COLUMNS,
+    COLUMNS,
+    IMPORT_COLUMNS,
+    PublishedBenchmarkQuery,
+    PublishedProfileQuery,
+    import_published,
+    run,
+    run_benchmark,
+)
+from hcsworkforce.services.published import (
+    update_trusts as refresh_trusts,
+)
+from hcsworkforce.store import open_store
 
 PUBLISHED_TABLES = ("all", "workforce", "turnover", "sickness", "imports")
 
@@ -42,8 +57,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate and load one published NHS statistics file (workforce statistics, staff turnover, sickness
         absence rates, Staff Survey detailed spreadsheets), replacing the same publication and period."""
-        from hcsworkforce.services.published import import_published
-        from hcsworkforce.store import open_store
 
         check_format(fmt, out)
         result = import_published(
@@ -62,7 +75,7 @@ def register(app: typer.Typer) -> None:
             out,
             title=title,
             sections=[("Loaded", result.periods)],
-            json_payload=result.to_dict(),
+            json_payload=result.to_json(),
             notes=notes,
         )
 
@@ -90,29 +103,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """What published statistics are loaded, and England / a region / an organisation profiled from them
         alone: FTE, headcount, turnover and sickness absence, by organisation, region and staff group."""
-        from hcsworkforce.services.published import (
-            COLUMNS,
-            IMPORT_COLUMNS,
-            PublishedProfileQuery,
-            run_profile,
-        )
-        from hcsworkforce.store import open_store
 
         check_format(fmt, out)
         if table not in PUBLISHED_TABLES:
             raise UserInputError(
                 f"--table {table!r} is not a table (expected one of {', '.join(PUBLISHED_TABLES)})"
             )
-        by_ = by.strip().lower()
-        result = run_profile(
-            open_store(db, migrate=True),
-            PublishedProfileQuery(
-                region=region, organisation=organisation, by=by_, staff_group=staff_group, period=period
-            ),
-        )
-        sections: list[tuple[str, Sequence[dict[str, Any]]]] = list(
-            result.sections(first="workforce" if table == "all" else table)
-        )
+        query = PublishedProfileQuery(region, organisation, by.strip().lower(), staff_group, period)
+        result = run(open_store(db, migrate=True), query)
+        sections: list[tuple[str, Sequence[dict[str, Any]]]] = list(result.tables(first=table))
         if table != "all" and fmt != "json":
             sections = sections[:1]
         emit(
@@ -122,7 +121,7 @@ def register(app: typer.Typer) -> None:
             + (f", by {result.by}" if result.by != "none" else "")
             + (f", staff group {result.staff_group}" if result.staff_group != "all" else ""),
             sections=sections,
-            json_payload=result.to_dict(),
+            json_payload=result.to_json(),
             notes=result.notes,
             table_columns={
                 "Workforce": COLUMNS["workforce"],
@@ -135,11 +134,9 @@ def register(app: typer.Typer) -> None:
 
 def update_trusts(file: Path, fmt: str, out: Path | None, db: str | None) -> None:
     """`hcs reference update-trusts FILE`: refresh the trusts list from ODS etr.csv."""
-    from hcsworkforce.services.published import update_trusts as run
-    from hcsworkforce.store import open_store
 
     check_format(fmt, out)
-    result = run(open_store(db, migrate=True), file)
+    result = refresh_trusts(open_store(db, migrate=True), file)
     rows = [
         {
             "change": k,
@@ -172,31 +169,23 @@ def benchmark_against_published(
     db: str | None,
 ) -> None:
     """`hcs benchmark --against published --organisation CODE`."""
-    from hcsworkforce.cli.importing import parse_date_option
-    from hcsworkforce.services.published import BENCHMARK_COLUMNS, run_against_published
-    from hcsworkforce.store import open_store
 
     if not organisation:
         raise UserInputError(
             "--against published needs --organisation CODE (the trust to set beside the published figures)"
         )
-    result = run_against_published(
-        open_store(db, migrate=True),
-        organisation,
-        census_date=parse_date_option("--census", census),
-        suppress_below=suppress_below,
-    )
+    query = PublishedBenchmarkQuery(organisation, parse_date_option("--census", census), suppress_below)
+    result = run_benchmark(open_store(db, migrate=True), query)
     title = (
         f"{result.organisation_name} ({result.organisation}) healthcare scientists, census "
         f"{result.census_date.isoformat()}, beside published {result.region_name or 'region'} and England figures"
     )
-    payload: dict[str, Any] = result.to_dict()
     emit(
         fmt,
         out,
         title=title,
-        sections=[("Against published", result.rows)],
-        json_payload=payload,
+        sections=result.tables(),
+        json_payload=result.to_json(),
         notes=result.notes,
         table_columns={"Against published": BENCHMARK_COLUMNS},
     )

@@ -21,12 +21,12 @@ def register(app: typer.Typer) -> None:
         out: Path | None = OutOption,
         db: str | None = DbOption,
     ) -> None:
-        """List the reference tables, or show one (specialisms, career_levels, trusts ...) with its sources.
+        """List the reference tables with their sources, or show one (specialisms, career_levels, trusts ...).
         `hcs reference update-trusts etr.csv` refreshes the trusts list from the ODS file."""
-        from hcsworkforce import reference
+        from hcsworkforce.services import reference  # start-up time: this command's own
 
         if table == "update-trusts":
-            from hcsworkforce.cli.published import update_trusts
+            from hcsworkforce.cli.published import update_trusts  # start-up time: the published module
 
             if file is None:
                 raise UserInputError(
@@ -35,14 +35,19 @@ def register(app: typer.Typer) -> None:
             update_trusts(file, fmt, out, db)
             return
         check_format(fmt, out)
-        names = reference.table_names()
         if table is None:
-            rows = [{"table": n, "rows": len(reference.read_table(n))} for n in names]
-            emit(fmt, out, title="Reference tables", sections=[("Reference tables", rows)], json_payload=rows)
+            res = reference.sources()
+            emit(
+                fmt,
+                out,
+                title="Reference tables",
+                sections=res.tables(),
+                json_payload=res.to_json(),
+                notes=res.notes,
+                table_columns={"Reference tables": ["table", "rows", "as_of", "verified"]},
+            )
             return
-        if table not in names:
-            raise UserInputError(f"{table!r} is not a reference table (expected one of {', '.join(names)})")
-        rows = [dict(r) for r in reference.read_table(table)]
+        rows = reference.table(table)
         cols = None
         if fmt == "table":
             cols = [c for c in rows[0] if c not in ("source", "notes", "aliases")] if rows else None

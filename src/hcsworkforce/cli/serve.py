@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import typer
 
 from hcsworkforce.cli._common import DbOption, err_console
 
+if TYPE_CHECKING:
+    from hcsworkforce.settings import Settings
 
-def _settings(db: str | None):  # type: ignore[no-untyped-def]
-    from hcsworkforce.settings import get_settings
+
+def _settings(db: str | None) -> Settings:
+    from hcsworkforce.settings import get_settings  # lazy: pydantic settings (start-up time of `hcs --help`)
 
     settings = get_settings()
     return settings.model_copy(update={"database_url": db}) if db else settings
@@ -26,15 +32,13 @@ def serve(
     ),
 ) -> None:
     """Serve the web application and the JSON API (/api/v1, schema at /openapi.json)."""
-    import uvicorn
+    import uvicorn  # lazy: `hcs --help` imports every command module (start-up time)
 
-    from hcsworkforce.server.app import create_app
+    from hcsworkforce.server.app import create_app  # lazy: the whole web application (start-up time)
 
     settings = _settings(db)
     if workers > 1:
         # Several processes need an import string; they read the same settings from the environment.
-        import os
-
         if db:
             os.environ["HCS_DATABASE_URL"] = db
         os.environ["HCS_QUEUE_THREADS"] = str(queue_threads)
@@ -60,14 +64,11 @@ def worker(
     threads: int = typer.Option(2, "--threads", help="Worker threads"),
 ) -> None:
     """Run queued jobs (imports, projections ...) from the queue named by HCS_QUEUE_URL."""
-    from hcsworkforce.services import jobs, runners  # noqa: F401  (runners registers the kinds of job)
+    from hcsworkforce.server.queue import run_worker  # lazy: huey (start-up time of `hcs --help`)
 
     settings = _settings(db)
-    queue = jobs.make_queue(settings)
-    jobs.register_tasks(queue)
     err_console.print(f"Worker on {settings.queue_url or 'the SQLite queue in ' + str(settings.data_dir)}")
-    # The main thread of its own process, so huey's consumer may own the signals (Ctrl-C stops it cleanly).
-    queue.create_consumer(workers=threads, worker_type="thread", periodic=False).run()
+    run_worker(settings, threads)
 
 
 def register(app: typer.Typer) -> None:

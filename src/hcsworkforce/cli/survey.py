@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 
 from hcsworkforce.cli._common import DbOption, err_console
+from hcsworkforce.ingest.survey import read_survey
+from hcsworkforce.services import engagement as engagement_service
+from hcsworkforce.store import open_store
 
 survey_app = typer.Typer(help="Staff survey results: import them for `hcs engagement`.")
 
@@ -17,19 +20,9 @@ def import_survey(
     db: str | None = DbOption,
 ) -> None:
     """Load survey results. On any error nothing is loaded and every problem is listed."""
-    from hcsworkforce.ingest.survey import read_survey, to_store_rows
-    from hcsworkforce.store import open_store
-    from hcsworkforce.store.tables_engagement import replace_survey_results
-
     parsed = read_survey(file)  # raises before the database is touched
-    store = open_store(db, migrate=True)
-    new, replaced = replace_survey_results(store, to_store_rows(parsed.results), parsed.file)
-    orgs = len({r.organisation_code for r in parsed.results})
-    years = sorted({r.year for r in parsed.results})
-    err_console.print(
-        f"Loaded {len(parsed.results):,} survey results ({new:,} new, {replaced:,} replaced) for {orgs:,} "
-        f"organisations, years {years[0]}-{years[-1]}."
-    )
+    loaded = engagement_service.load_survey(open_store(db, migrate=True), parsed)
+    err_console.print(loaded.summary())
 
 
 def register(app: typer.Typer) -> None:

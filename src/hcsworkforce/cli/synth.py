@@ -15,6 +15,18 @@ import typer
 
 from hcsworkforce.cli._common import err_console
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.synth.engagement import synth_directory, synth_survey, write_directory_csv, write_survey_csv
+from hcsworkforce.synth.esr import (
+    default_leavers_path,
+    esr_absences,
+    esr_reports,
+    expected_counts,
+    write_history,
+    write_reports,
+    write_truth,
+)
+from hcsworkforce.synth.history import one_census_absences, synthesise_months, write_months
+from hcsworkforce.synth.workforce import synthesise, write
 
 # The layout `hcs synth` writes when none is asked for: what a trust's ESR writes, so that the demo and the
 # tests walk the road a real file takes (docs/esr-extracts.md).
@@ -83,7 +95,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Write a synthetic national ESR-style extract calibrated to published totals (the rest invented)."""
-        from hcsworkforce.synth.workforce import synthesise, write
 
         ratio = _check_layout(layout, leavers, truth, other_staff_ratio, staff)
         if staff < 1:
@@ -123,14 +134,10 @@ def register(app: typer.Typer) -> None:
             orgs = _report_one(result, out, establishment, absence, staff, seed, cdate)
 
         if survey:
-            from hcsworkforce.synth.engagement import synth_survey, write_survey_csv
-
             rows = synth_survey(seed, orgs)
             write_survey_csv(rows, survey)
             err_console.print(f"Wrote {survey}: {len(rows):,} staff survey results (synthetic)")
         if directory:
-            from hcsworkforce.synth.engagement import synth_directory, write_directory_csv
-
             entries = synth_directory(seed, orgs, cdate)
             write_directory_csv(entries, directory)
             err_console.print(f"Wrote {directory}: {len(entries):,} key-people entries (synthetic names)")
@@ -153,8 +160,6 @@ def _report_one(
     if establishment:
         err_console.print(f"Wrote {establishment}: {result.establishment.height:,} establishment lines")
     if absence:
-        from hcsworkforce.synth.history import one_census_absences
-
         episodes = one_census_absences(result.extract, cdate, seed)
         absence.parent.mkdir(parents=True, exist_ok=True)
         episodes.write_csv(absence)
@@ -177,7 +182,6 @@ def _write_history(
     absence: Path | None,
 ) -> list[str]:
     """Write the monthly history; returns the organisations employing staff (for --survey / --directory)."""
-    from hcsworkforce.synth.history import synthesise_months, write_months
 
     if not 1 <= months <= 120:
         raise UserInputError(f"--months {months} must be between 1 and 120")
@@ -250,15 +254,6 @@ def _write_esr(
     truth: Path | None,
 ) -> list[str]:
     """One report date in the ESR or warehouse layout: staff in post, leavers, and what else was asked for."""
-    from hcsworkforce.synth.esr import (
-        default_leavers_path,
-        esr_absences,
-        esr_reports,
-        expected_counts,
-        write_reports,
-        write_truth,
-    )
-    from hcsworkforce.synth.workforce import synthesise
 
     leavers_out = leavers or default_leavers_path(out)
     if leavers_out.resolve() == out.resolve():
@@ -279,8 +274,6 @@ def _write_esr(
         result.establishment.write_csv(establishment)
         err_console.print(f"Wrote {establishment}: {result.establishment.height:,} establishment lines")
     if absence:
-        from hcsworkforce.synth.history import one_census_absences
-
         episodes = esr_absences(one_census_absences(result.extract, cdate, seed))
         absence.parent.mkdir(parents=True, exist_ok=True)
         episodes.write_csv(absence)
@@ -307,8 +300,6 @@ def _write_esr_history(
 ) -> list[str]:
     """A monthly history in the ESR or warehouse layout: per month end a staff-in-post report and the
     month's leavers report, with establishments (and absences) and a manifest.json."""
-    from hcsworkforce.synth.esr import default_leavers_path, write_history
-    from hcsworkforce.synth.history import synthesise_months
 
     if not 1 <= months <= 120:
         raise UserInputError(f"--months {months} must be between 1 and 120")

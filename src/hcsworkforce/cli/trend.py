@@ -1,7 +1,8 @@
 """`hcs trend METRIC --by DIMS`: each group's metric over the loaded censuses as Making Data Count SPC charts,
 and `hcs import-history MANIFEST`: load a monthly history (from `hcs synth --months`) in one go.
 
-The work is in hcsworkforce.services.trends; this module reads options and renders. Rules: docs/trends.md.
+Options become a TrendQuery (or HistoryQuery); the work is in services/trend.py and services/history.py.
+Rules: docs/trends.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import typer
 
+from hcsworkforce import reference
 from hcsworkforce.cli._common import (
     DbOption,
     FormatOption,
@@ -24,9 +26,43 @@ from hcsworkforce.cli._common import (
 )
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.frames import PROFILE_DIMENSIONS
-from hcsworkforce.services.trends import METRICS, RATE_METRICS, CensusRows, build_trend, check_metric
+from hcsworkforce.model.labels import TREND_METRICS
+from hcsworkforce.model.scope import NATIONAL, Scope
 
-__all__ = ["METRICS", "RATE_METRICS", "CensusRows", "build_trend", "check_metric", "parse_dates", "register"]
+# The columns of the terminal's Series table (CSV, JSON, XLSX and HTML have every column).
+SERIES_COLUMNS = [
+    "latest",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "variation",
+    "assurance",
+    "special_cause_points",
+]
+
+
+def scope_of(organisation: str | None, region: str | None) -> Scope:
+    """--organisation / --region: the view of that organisation or region, as its own users see it (one
+    organisation's view of itself suppresses nothing); neither: the nation."""
+    if organisation and region:
+        raise UserInputError("give --organisation or --region, not both")
+    if organisation:
+        return Scope("organisation", organisation.strip().upper())
+    if not region:
+        return NATIONAL
+    regions = reference.regions()
+    code = (
+        region.strip().upper()
+        if region.strip().upper() in regions
+        else next((c for c, n in regions.items() if n.lower() == region.strip().lower()), None)
+    )
+    if code is None:
+        raise UserInputError(
+            f"--region {region!r} is not an NHS England region (expected one of "
+            + ", ".join(f"{c} {n}" for c, n in regions.items())
+            + ")"
+        )
+    return Scope("region", code)
 
 
 def parse_dates(name: str, value: str | None) -> list[date]:
@@ -44,7 +80,9 @@ def parse_dates(name: str, value: str | None) -> list[date]:
 def register(app: typer.Typer) -> None:
     @app.command("trend")
     def trend_cmd(
-        metric: str = typer.Argument(..., help="Metric: " + ", ".join(METRICS) + " (leaver_rate for short)"),
+        metric: str = typer.Argument(
+            ..., help="Metric: " + ", ".join(TREND_METRICS) + " (leaver_rate for short)"
+        ),
         by: str | None = typer.Option(None, "--by", help="Group by: " + ", ".join(PROFILE_DIMENSIONS)),
         start: str | None = typer.Option(None, "--from", help="First census date (YYYY-MM-DD)"),
         end: str | None = typer.Option(None, "--to", help="Last census date (YYYY-MM-DD)"),
@@ -60,68 +98,53 @@ def register(app: typer.Typer) -> None:
         ),
         no_screen: bool = typer.Option(False, "--no-screen", help="Keep moving ranges above 3.267 x mean"),
         suppress_below: int | None = typer.Option(
-            None, "--suppress-below", help="Suppress points from fewer people (default: the setting, 5)"
+            None,
+            "--suppress-below",
+            help="Suppress points from fewer people (default: the setting, 5; none for one organisation's view)",
         ),
         fmt: str = FormatOption,
         out: Path | None = OutOption,
         db: str | None = DbOption,
     ) -> None:
         """Change over time with SPC (Making Data Count): special causes, variation and assurance per group."""
-        from hcsworkforce.cli.importing import parse_date_option
-        from hcsworkforce.cli.profile import _scope
-        from hcsworkforce.services.trends import run_trend
+        from hcsworkforce.cli.importing import parse_date_option  # start-up time: this command's own
+        from hcsworkforce.services import trend
         from hcsworkforce.settings import get_settings
         from hcsworkforce.store import open_store
 
         check_format(fmt, out)
-        m = check_metric(metric, list(METRICS))
-        dims = parse_by(by, PROFILE_DIMENSIONS)
-        if improvement is not None and improvement.lower() not in ("increase", "decrease", "neutral"):
+        if improvement is not None and improvement.lower() not in trend.DIRECTIONS:
             raise UserInputError(f"--improvement {improvement!r} is not one of increase, decrease, neutral")
-        scope = _scope(organisation, region)
-        threshold = get_settings().suppress_below if suppress_below is None else suppress_below
-        if threshold < 0:
-            raise UserInputError(f"--suppress-below {threshold} must be 0 or more")
-        if not scope.crosses_organisations() and suppress_below is None:
-            threshold = 0  # an organisation's view of itself leaves nothing out
-        rebase_at = parse_dates("--rebase", rebase)
-        store = open_store(db)
-        if not store.is_initialised():
-            raise UserInputError("the database is empty: run `hcs import FILE` (or `make demo`) first")
-        result = run_trend(
-            store,
-            m,
-            dims,
-            scope=scope,
+        query = trend.TrendQuery(
+            metric=metric,
+            by=tuple(parse_by(by, PROFILE_DIMENSIONS)),
             start=parse_date_option("--from", start),
             end=parse_date_option("--to", end),
             improvement=improvement,
             target=target,
             fix_after=fix_after,
-            rebase_at=rebase_at,
+            rebase_at=tuple(parse_dates("--rebase", rebase)),
             screen=not no_screen,
-            suppress_below=threshold,
+            suppress_below=get_settings().suppress_below if suppress_below is None else suppress_below,
         )
-        where = "England" if scope.kind == "national" else f"{scope.kind} {scope.code}"
-        title = (
-            f"{m} by {', '.join(dims) or 'total'}, {where}, "
-            f"{result.start.isoformat()} to {result.end.isoformat()}"
-        )
-        notes = [
-            f"{len(result.censuses)} censuses; improvement direction: {result.improvement_direction}. "
-            "Rules: docs/trends.md.",
-            *result.notes,
-        ]
-        if threshold:
-            notes.append(f"Points from groups of fewer than {threshold} people are suppressed.")
+        result = trend.run(open_store(db), query, scope_of(organisation, region))
         sections: list[tuple[str, Any]] = (
-            [("Points", result.point_rows())]
+            [("Points", result.records())]
             if fmt == "csv"
-            else [("Series", result.summary_rows())]
+            else result.tables()[:1]
             if fmt == "table"
-            else [("Series", result.summary_rows()), ("Points", result.point_rows())]
+            else result.tables()
         )
-        emit(fmt, out, title=title, sections=sections, json_payload=result.to_dict(), notes=notes)
+        emit(
+            fmt,
+            out,
+            title=result.title,
+            sections=sections,
+            json_payload=result.to_json(),
+            notes=result.notes,
+            # The terminal's table; files have every column.
+            table_columns={"Series": [*result.keys.columns, *SERIES_COLUMNS]},
+        )
 
     @app.command("import-history")
     def import_history_cmd(
@@ -131,11 +154,9 @@ def register(app: typer.Typer) -> None:
         db: str | None = DbOption,
     ) -> None:
         """Load every monthly census of a history (extract, establishment, absence) in one process."""
-        from hcsworkforce.services.trends import import_history, read_manifest
+        from hcsworkforce.services import history  # start-up time: this command's own
         from hcsworkforce.store import open_store
 
-        entries, shifts = read_manifest(manifest)
-        store = open_store(db)
         t0 = time.perf_counter()
 
         def progress(e: Any, res: Any, absent: Any) -> None:
@@ -146,11 +167,7 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
 
-        import_history(store, entries, progress=progress)
-        err_console.print(f"Loaded {len(entries)} censuses in {time.perf_counter() - t0:.1f} s.")
-        for s in shifts:
-            err_console.print(
-                f"  planted in this synthetic history: {s.get('kind')} at {s.get('organisation')} "
-                f"from {s.get('start')}",
-                highlight=False,
-            )
+        result = history.run(open_store(db), history.HistoryQuery(manifest), progress=progress)
+        err_console.print(f"Loaded {len(result.censuses)} censuses in {time.perf_counter() - t0:.1f} s.")
+        for note in result.notes:
+            err_console.print(f"  {note}", highlight=False)

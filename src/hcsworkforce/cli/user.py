@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from hcsworkforce.cli._common import DbOption, emit, out_console
 
+if TYPE_CHECKING:
+    from hcsworkforce.store import Store
+
 user_app = typer.Typer(help="Accounts of the web application: add, list, disable.", no_args_is_help=True)
 
 
-def _store(db: str | None):  # type: ignore[no-untyped-def]
-    from hcsworkforce.store import open_store
+def _store(db: str | None) -> Store:
+    from hcsworkforce.store import open_store  # lazy: SQLAlchemy (start-up time of `hcs --help`)
 
     return open_store(db, migrate=True)
 
@@ -35,7 +40,7 @@ def add(
     db: str | None = DbOption,
 ) -> None:
     """Add a user who can see England (national), one region, or one organisation."""
-    from hcsworkforce.services import accounts
+    from hcsworkforce.services import accounts  # lazy: start-up time of `hcs --help`
 
     user = accounts.add_user(_store(db), username, password, role, scope, name)
     out_console.print(
@@ -48,7 +53,7 @@ def list_(
     db: str | None = DbOption, fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv")
 ) -> None:
     """List users, their roles and scopes."""
-    from hcsworkforce.services import accounts
+    from hcsworkforce.services import accounts  # lazy: start-up time of `hcs --help`
 
     rows = accounts.list_users(_store(db))
     emit(fmt, None, title="Users", sections=[("Users", rows)], json_payload={"users": rows})
@@ -57,7 +62,7 @@ def list_(
 @user_app.command("disable")
 def disable(username: str = typer.Argument(...), db: str | None = DbOption) -> None:
     """Disable a user; their open sessions end at their next request."""
-    from hcsworkforce.services import accounts
+    from hcsworkforce.services import accounts  # lazy: start-up time of `hcs --help`
 
     accounts.set_disabled(_store(db), username, True)
     out_console.print(f"Disabled {username}")

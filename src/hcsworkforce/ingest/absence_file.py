@@ -1,5 +1,5 @@
-"""Read and validate a sickness absence extract (staff_id, assignment_id, absence_start, absence_end, reason)
-against the census it belongs to, then load it; nothing is written unless the whole file is valid.
+"""Validate a sickness absence extract (staff_id, assignment_id, absence_start, absence_end, reason) against
+the census it belongs to. Reading and checking only: services/absence.py loads a valid file into the store.
 
 Checks run over the whole file at once and every problem is reported (capped, with the total), located as a
 spreadsheet shows it: the file's own checks (dates that do not parse, empty staff ids) here, and the checks
@@ -10,10 +10,8 @@ overlapping absences) in ``analytics.absence.validate_absences``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -59,28 +57,9 @@ ABSENCE_ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED = ("staff_id", "absence_start")
 
 
-@dataclass
-class AbsenceImport:
-    census_date: date
-    file: str
-    episodes: int
-    staff_absent: int
-    replaced: bool
-
-
 def _blank_to_null(f: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     f = f.with_columns(pl.col(c).str.strip_chars() for c in cols)
     return f.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in cols)
-
-
-def census_assignments(store: Any, census_date: date) -> pl.DataFrame:
-    """Everyone in the census (in post, and leavers of its 12 months), one row per assignment, as the absence
-    checks and the absence rate want them."""
-    cols = ["staff_key", "assignment_key", "organisation_code", "start_date", "end_date"]
-    staff: pl.DataFrame = store.staff(census_date)
-    leavers: pl.DataFrame = store.leavers(census_date)
-    staff = staff.with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
-    return pl.concat([staff.select(cols), leavers.select(cols)])
 
 
 def validate_absence_file(raw: RawTable, assignments: pl.DataFrame, key: bytes | None = None) -> pl.DataFrame:
@@ -185,54 +164,15 @@ def validate_absence_file(raw: RawTable, assignments: pl.DataFrame, key: bytes |
     return episodes.drop(ROW_COL, "staff_id", "assignment_id")
 
 
-def import_absences(
-    path: Path, store: Any, *, census_date: date, display_name: str | None = None
-) -> AbsenceImport:
-    """Validate an absence extract completely against the census dated census_date, then load it in one
-    transaction (replacing any absence extract loaded for that census). On any problem nothing is written
-    but a 'rejected' line in the import log."""
-    from hcsworkforce.store.tables_absence import absence_census_dates, replace_absences
-
-    name = display_name or path.name
-    if not store.is_initialised() or census_date not in store.census_dates():
-        dates = ", ".join(d.isoformat() for d in store.census_dates()) if store.is_initialised() else ""
-        raise UserInputError(
-            Problem(
-                f"no census dated {census_date.isoformat()} is loaded, so the absences cannot be checked "
-                "against its staff",
-                file=name,
-                expected=f"the date of a loaded census ({dates or 'none loaded yet: run `hcs import` first'})",
-            )
-        )
-    with store.engine.connect() as conn:
-        if not store.engine.dialect.has_table(conn, "absences"):
-            store.migrate()  # the absences table arrives with a migration of its own
-    assignments = census_assignments(store, census_date)
-    try:
-        raw = read_table(path, name)
-        episodes = validate_absence_file(raw, assignments)
-    except UserInputError as e:
-        store.log_rejected_import(
-            name, None, e.total, {"kind": "absence", "problems": [p.to_dict() for p in e.problems[:50]]}
-        )
-        raise
-    org = assignments.select("assignment_key", "organisation_code").unique("assignment_key")
-    episodes = episodes.join(org, on="assignment_key", how="left")
-    replaced = census_date in absence_census_dates(store)
-    replace_absences(store, census_date, episodes, name)
-    return AbsenceImport(
-        census_date=census_date,
-        file=name,
-        episodes=episodes.height,
-        staff_absent=episodes["staff_key"].n_unique(),
-        replaced=replaced,
-    )
+def read_absence_file(path: Path, assignments: pl.DataFrame, display_name: str | None = None) -> pl.DataFrame:
+    """Read an absence extract (CSV or XLSX) and check it against the census's assignments: the episodes with
+    pseudonymised keys, or every problem at once (UserInputError)."""
+    return validate_absence_file(read_table(path, display_name or path.name), assignments)
 
 
 __all__ = [
     "ABSENCE_ALIASES",
     "MAX_PROBLEMS_LISTED",
-    "AbsenceImport",
-    "import_absences",
+    "read_absence_file",
     "validate_absence_file",
 ]

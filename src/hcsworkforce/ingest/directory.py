@@ -10,10 +10,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from hcsworkforce import reference
-from hcsworkforce.analytics.people import DirectoryEntry, key_roles
-from hcsworkforce.ingest.reader import ROW_COL, read_table
+from hcsworkforce.analytics.people import key_roles
+from hcsworkforce.ingest.reader import ROW_COL, RawTable, read_table
 from hcsworkforce.ingest.survey import Collector, map_headers, norm_header
+from hcsworkforce.model.people import DirectoryEntry
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "role": ("key role", "position", "post"),
@@ -81,7 +84,20 @@ class DirectoryFile:
 
 
 def read_directory(path: Path, display_name: str | None = None) -> DirectoryFile:
-    raw = read_table(path, display_name)
+    """Validate a directory file completely; raise UserInputError with every problem, or return it all."""
+    return _validate(read_table(path, display_name))
+
+
+def read_entry(fields: dict[str, str | None], display_name: str = "the command line") -> DirectoryEntry:
+    """One entry given field by field (role, organisation_code, region_code, network, name, email, from, to),
+    checked by the same rules as a file's rows."""
+    values = {k: fields.get(k) or "" for k in COLUMNS}
+    frame = pl.DataFrame({**{k: [v] for k, v in values.items()}, ROW_COL: [2]})
+    raw = RawTable(frame=frame, headers=list(COLUMNS), file=display_name, encoding="utf-8", delimiter=None)
+    return _validate(raw).entries[0]
+
+
+def _validate(raw: RawTable) -> DirectoryFile:
     cols = map_headers(raw.headers, COLUMNS, REQUIRED, raw.file)
     bad = Collector(raw.file)
     roles = key_roles()
@@ -149,24 +165,3 @@ def read_directory(path: Path, display_name: str | None = None) -> DirectoryFile
         bad.add("the file has a header but no rows", 2, "role", None, "at least one person")
     bad.raise_if_any()
     return DirectoryFile(out, raw.file)
-
-
-def to_store_rows(entries: list[DirectoryEntry]) -> list[dict[str, Any]]:
-    return [
-        {
-            "role": e.role,
-            "scope_code": e.scope_code,
-            "name": e.name,
-            "email": e.email,
-            "valid_from": e.valid_from,
-            "valid_to": e.valid_to,
-        }
-        for e in entries
-    ]
-
-
-def from_store_rows(rows: list[dict[str, Any]]) -> list[DirectoryEntry]:
-    return [
-        DirectoryEntry(r["role"], r["scope_code"], r["name"], r["email"], r["valid_from"], r["valid_to"])
-        for r in rows
-    ]

@@ -422,7 +422,10 @@ def select_rows(f: pl.DataFrame, cols: dict[str, list[str]], rules: Sequence[Loc
         hcs=f.join(hcs_rows, on=ROW_COL).sort(ROW_COL),
         others=others,
         rule_counts={str(k): int(v) for k, v in counts.items()},
-        other_groups={str(k): int(v) for k, v in sorted(other_groups.items(), key=lambda kv: -kv[1])},
+        # Largest first, ties by name: the same file gives the same findings on every import.
+        other_groups={
+            str(k): int(v) for k, v in sorted(other_groups.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        },
     )
 
 

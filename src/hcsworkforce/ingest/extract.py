@@ -998,6 +998,22 @@ def _findings(
     filled_from_occupation: int,
 ) -> list[dict[str, Any]]:
     """Data-quality findings: loaded, but worth a look. They never block an import."""
+    found = organisation_findings(orgs, census)
+    found += assignment_findings(staff, census, filled_from_occupation)
+    found.append(
+        _finding(
+            "summary",
+            staff.height,
+            f"{staff.height:,} assignments in post held by "
+            f"{staff['staff_key'].n_unique():,} people; {leavers.height:,} leaver rows",
+            severity="info",
+        )
+    )
+    return found
+
+
+def organisation_findings(orgs: pl.DataFrame, census: date) -> list[dict[str, Any]]:
+    """Organisation codes not known, closed by the census date, or with a region that differs or is missing."""
     found: list[dict[str, Any]] = []
     unknown = orgs.filter(~pl.col("known"))
     if unknown.height:
@@ -1045,6 +1061,15 @@ def _findings(
                 examples=no_region["code"].to_list(),
             )
         )
+    return found
+
+
+def assignment_findings(
+    staff: pl.DataFrame, census: date, filled_from_occupation: int
+) -> list[dict[str, Any]]:
+    """Assignments to check: bands unusual for the level, too much FTE per person, trainees without a
+    programme or completion date (or past it), no gender, aged 65 or over, levels read from occupation codes."""
+    found: list[dict[str, Any]] = []
     typical = {lv.id: set(lv.typical_bands) for lv in reference.career_levels().values()}
     atypical = (
         staff.filter(
@@ -1112,15 +1137,6 @@ def _findings(
                 severity="info",
             )
         )
-    found.append(
-        _finding(
-            "summary",
-            staff.height,
-            f"{staff.height:,} assignments in post held by "
-            f"{staff['staff_key'].n_unique():,} people; {leavers.height:,} leaver rows",
-            severity="info",
-        )
-    )
     return found
 
 
@@ -1174,7 +1190,7 @@ def esr_findings(
             )
     away = staff.filter(pl.col("status") != "active")
     if away.height:
-        by = dict(away.group_by("status").len().sort("len", descending=True).iter_rows())
+        by = dict(away.group_by("status").len().sort(["len", "status"], descending=[True, False]).iter_rows())
         found.append(
             _finding(
                 "in_post_not_available",
@@ -1188,7 +1204,9 @@ def esr_findings(
     not_known = staff.filter(pl.col("specialism_kind").is_in(["theme", "division"]))
     if not_known.height:
         names = reference.specialisms()
-        by_spec = not_known.group_by("specialism_id").len().sort("len", descending=True)
+        by_spec = (
+            not_known.group_by("specialism_id").len().sort(["len", "specialism_id"], descending=[True, False])
+        )
         found.append(
             _finding(
                 "specialism_not_known",

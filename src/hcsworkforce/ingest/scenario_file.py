@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.yaml_loader import UniqueKeyLoader
 from hcsworkforce.model.scenario import Scenario
+from hcsworkforce.reference import resolve_specialism, resolve_training_programme
 
 MAX_PROBLEMS = 50
 MAX_EXTENDS_DEPTH = 10
@@ -36,8 +37,6 @@ _LOC_TAGS = {
 
 
 def _training_key(item: Any) -> Any:
-    from hcsworkforce.reference import resolve_specialism, resolve_training_programme
-
     if not isinstance(item, dict):
         return id(item)
     prog = str(item.get("programme", ""))

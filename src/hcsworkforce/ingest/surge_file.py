@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.yaml_loader import UniqueKeyLoader
-from hcsworkforce.model.surge import SurgeScenario
+from hcsworkforce.model.surge import FloorIn, ProfileIn, SurgeScenario
 
 MAX_PROBLEMS = 50
 # Keys whose value may be a path to a CSV file (relative to the scenario) instead of an inline list.
@@ -189,7 +189,17 @@ def reference_role_ids() -> set[str]:
 def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
     """Check every cross-reference; return the scenario with floors' and profiles' specialisms as ids."""
     problems: list[Problem] = []
-    base_roles = reference_role_ids()
+    floors, profiles = _specialisms_as_ids(scenario, file, problems)
+    _check_references(scenario, profiles, file, problems)
+    if problems:
+        raise UserInputError(problems[:MAX_PROBLEMS], total=len(problems))
+    return scenario.model_copy(update={"floors": floors, "profiles": profiles})
+
+
+def _specialisms_as_ids(
+    scenario: SurgeScenario, file: str | None, problems: list[Problem]
+) -> tuple[list[FloorIn], list[ProfileIn]]:
+    """Floors and profiles with their specialisms resolved to reference ids (and profiles' levels checked)."""
 
     def spec_id(text: str, path: str) -> str:
         sid, candidates = reference.resolve_specialism(text)
@@ -225,7 +235,15 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
         profiles.append(
             p.model_copy(update={"specialism": spec_id(p.specialism, f"profiles[{i}].specialism")})
         )
+    return floors, profiles
 
+
+def _check_references(
+    scenario: SurgeScenario, profiles: list[ProfileIn], file: str | None, problems: list[Problem]
+) -> None:
+    """Ids defined once; every competency named is known or defined; every role known or given its
+    requirements; no floor with an empty list of organisations."""
+    base_roles = reference_role_ids()
     comps = reference_competency_ids() | {c.id for c in scenario.competencies}
     known = ", ".join(sorted(comps))
 
@@ -282,9 +300,6 @@ def _resolve(scenario: SurgeScenario, file: str | None) -> SurgeScenario:
                     expected="ODS codes, or leave the key out for every organisation",
                 )
             )
-    if problems:
-        raise UserInputError(problems[:MAX_PROBLEMS], total=len(problems))
-    return scenario.model_copy(update={"floors": floors, "profiles": profiles})
 
 
 def read_competencies_csv(path: Path, competency_ids: set[str]) -> pl.DataFrame:
@@ -311,65 +326,13 @@ def read_competencies_csv(path: Path, competency_ids: set[str]) -> pl.DataFrame:
     problems: list[Problem] = []
     out: dict[str, list[Any]] = {"staff_id": [], "competency": [], "level": [], "evidence_date": []}
     seen: dict[tuple[str, str], int] = {}
-    known = ", ".join(sorted(competency_ids))
     for row_no, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        sid, comp, lvl, when = (
-            row.get("staff_id", ""),
-            row.get("competency", ""),
-            row.get("level", ""),
-            row.get("evidence_date", ""),
-        )
-        ok = True
-        if not sid:
-            problems.append(Problem("is blank", file=name, row=row_no, column="staff_id"))
-            ok = False
-        if comp not in competency_ids:
-            problems.append(
-                Problem(
-                    "unknown competency",
-                    file=name,
-                    row=row_no,
-                    column="competency",
-                    value=comp,
-                    expected=f"one of {known}",
-                )
-            )
-            ok = False
-        level: int | None = None
-        try:
-            level = int(lvl)
-        except ValueError:
-            level = None
-        if level is None or not 0 <= level <= 4:
-            problems.append(
-                Problem(
-                    "is not a level",
-                    file=name,
-                    row=row_no,
-                    column="level",
-                    value=lvl,
-                    expected="a whole number 0-4",
-                )
-            )
-            ok = False
-        evidence: date | None = None
-        if when:
-            try:
-                evidence = date.fromisoformat(when)
-            except ValueError:
-                problems.append(
-                    Problem(
-                        "is not a date",
-                        file=name,
-                        row=row_no,
-                        column="evidence_date",
-                        value=when,
-                        expected="YYYY-MM-DD",
-                    )
-                )
-                ok = False
-        if ok and (sid, comp) in seen:
+        record = _competency_record(row, row_no, name, competency_ids, problems)
+        if record is None:
+            continue
+        sid, comp, level, evidence = record
+        if (sid, comp) in seen:
             problems.append(
                 Problem(
                     f"repeats staff_id and competency of row {seen[(sid, comp)]}",
@@ -379,19 +342,82 @@ def read_competencies_csv(path: Path, competency_ids: set[str]) -> pl.DataFrame:
                     value=comp,
                 )
             )
-            ok = False
-        if ok:
-            seen[(sid, comp)] = row_no
-            out["staff_id"].append(sid)
-            out["competency"].append(comp)
-            out["level"].append(level)
-            out["evidence_date"].append(evidence)
+            continue
+        seen[(sid, comp)] = row_no
+        out["staff_id"].append(sid)
+        out["competency"].append(comp)
+        out["level"].append(level)
+        out["evidence_date"].append(evidence)
     if problems:
         raise UserInputError(problems[:MAX_PROBLEMS], total=len(problems))
     return pl.DataFrame(
         out,
         schema={"staff_id": pl.String, "competency": pl.String, "level": pl.Int64, "evidence_date": pl.Date},
     )
+
+
+def _competency_record(
+    row: dict[str, str], row_no: int, name: str, competency_ids: set[str], problems: list[Problem]
+) -> tuple[str, str, int, date | None] | None:
+    """(staff_id, competency, level, evidence_date) of one row, or None with its problems added."""
+    sid, comp, lvl, when = (
+        row.get("staff_id", ""),
+        row.get("competency", ""),
+        row.get("level", ""),
+        row.get("evidence_date", ""),
+    )
+    ok = True
+    if not sid:
+        problems.append(Problem("is blank", file=name, row=row_no, column="staff_id"))
+        ok = False
+    if comp not in competency_ids:
+        problems.append(
+            Problem(
+                "unknown competency",
+                file=name,
+                row=row_no,
+                column="competency",
+                value=comp,
+                expected=f"one of {', '.join(sorted(competency_ids))}",
+            )
+        )
+        ok = False
+    level: int | None = None
+    try:
+        level = int(lvl)
+    except ValueError:
+        level = None
+    if level is None or not 0 <= level <= 4:
+        problems.append(
+            Problem(
+                "is not a level",
+                file=name,
+                row=row_no,
+                column="level",
+                value=lvl,
+                expected="a whole number 0-4",
+            )
+        )
+        ok = False
+    evidence: date | None = None
+    if when:
+        try:
+            evidence = date.fromisoformat(when)
+        except ValueError:
+            problems.append(
+                Problem(
+                    "is not a date",
+                    file=name,
+                    row=row_no,
+                    column="evidence_date",
+                    value=when,
+                    expected="YYYY-MM-DD",
+                )
+            )
+            ok = False
+    if not ok or level is None:
+        return None
+    return sid, comp, level, evidence
 
 
 def read_absent_staff(path: Path) -> list[str]:

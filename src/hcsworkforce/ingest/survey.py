@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hcsworkforce import reference
-from hcsworkforce.analytics.engagement import ALL_STAFF, HEALTHCARE_SCIENTISTS, NATIONAL, SurveyResult
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.reader import ROW_COL, read_table
+from hcsworkforce.model.engagement import ALL_STAFF, HEALTHCARE_SCIENTISTS, NATIONAL, SurveyResult
 
 MAX_PROBLEMS = 50
 
@@ -231,35 +231,3 @@ def read_survey(path: Path, display_name: str | None = None) -> SurveyFile:
         bad.add("the file has a header but no rows", 2, "organisation_code", None, "at least one result")
     bad.raise_if_any()
     return SurveyFile(out, raw.file)
-
-
-def to_store_rows(results: Sequence[SurveyResult]) -> list[dict[str, Any]]:
-    return [
-        {
-            "organisation_code": r.organisation_code,
-            "staff_group": r.group,
-            "question": r.question,
-            "year": r.year,
-            "respondents": r.respondents,
-            "percent_positive": r.percent_positive,
-            "score": r.score,
-            "sd": r.sd,
-        }
-        for r in results
-    ]
-
-
-def from_store_rows(rows: Sequence[dict[str, Any]]) -> list[SurveyResult]:
-    return [
-        SurveyResult(
-            r["organisation_code"],
-            r["staff_group"],
-            r["question"],
-            int(r["year"]),
-            int(r["respondents"]),
-            percent_positive=r["percent_positive"],
-            score=r["score"],
-            sd=r["sd"],
-        )
-        for r in rows
-    ]

@@ -6,10 +6,12 @@ Every door (CLI tables, JSON notes, pages, spreadsheets, the board pack) takes a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from hcsworkforce import reference
+from hcsworkforce.errors import UserInputError
 
 Direction = Literal["increase", "decrease", "neutral"]
 
@@ -119,3 +121,28 @@ def label(dim: str, value: Any) -> str:
         lv = reference.career_levels().get(value)
         return lv.name if lv else str(value)
     return str(value)
+
+
+def check_metric(metric: str, allowed: Sequence[str]) -> str:
+    """A metric as people type it (any case, hyphens, a short name such as leaver_rate) as its id, when it is
+    one of `allowed`; otherwise a UserInputError naming the choices."""
+    m = metric.strip().lower().replace("-", "_")
+    m = METRIC_ALIASES.get(m, m)
+    if m not in allowed:
+        raise UserInputError(f"metric {metric!r} is not one of {', '.join(allowed)}")
+    return m
+
+
+# The WISN job's headline measures (services.wisn), as a table turned on its side labels its rows.
+WISN_MEASURE_LABELS = {
+    "available_working_time_days": "Available working time (days a year)",
+    "available_working_time_hours": "Available working time (hours a year)",
+    "staff_for_health_services": "Staff for health service activities",
+    "category_allowance_factor": "Category allowance factor (CAF)",
+    "individual_allowance_factor": "Individual allowance factor (IAF)",
+    "required_staff": "Required staff (WISN)",
+    "existing_staff": "Existing staff",
+    "wisn_difference": "WISN difference (existing - required)",
+    "wisn_ratio": "WISN ratio (existing / required)",
+    "workload_pressure": "Workload pressure",
+}

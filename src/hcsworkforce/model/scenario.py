@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from hcsworkforce.reference import (
     career_levels,
+    read_table,
     resolve_career_level,
     resolve_specialism,
     resolve_training_programme,
@@ -338,8 +339,6 @@ class Uncertainty(_Strict):
 
 def _commissionable(key: str) -> str:
     """A programme id (or name/alias), or a career route id that narrows a programme (apprenticeship_l6_bms)."""
-    from hcsworkforce.reference import read_table
-
     pid = resolve_training_programme(key)
     if pid is not None and pid != "none":
         return pid

@@ -1,4 +1,5 @@
-"""The calibrated scenario block as YAML a planner can read: every rate with a comment saying where it came from.
+"""The calibrate job's presentation: the calibrated scenario block as YAML a planner can read, every rate with a
+comment saying where it came from, and the lines that head it (and the other formats' notes).
 
 The text parses to the block's own mapping (a test loads it through the scenario loader), so the comments are
 the only thing added; the provenance key carries the same facts for machines.
@@ -13,6 +14,7 @@ import yaml
 from scipy.special import ndtri
 
 from hcsworkforce.analytics.calibrate import CalibrationBlock, Choice
+from hcsworkforce.services.calibrate import CalibrateResult
 
 SUPPLY_ORDER = (
     "leaver_rate",
@@ -108,3 +110,14 @@ def header_lines(censuses: list[Any], definition: str, level: float, min_people:
         "loaded), else the reference default; the comment says which.",
         "Use it as a base: `extends: this-file.yaml` in a scenario, then set training streams and demand.",
     ]
+
+
+def notes(result: CalibrateResult) -> list[str]:
+    """The header lines, then the result's own notes: what every format shows under the tables."""
+    q = result.query
+    return [*header_lines(result.censuses, q.definition, q.interval_level, q.min_people), *result.notes]
+
+
+def calibrated_yaml(result: CalibrateResult) -> str:
+    """The scenario block `hcs calibrate` writes by default: a file `hcs project` accepts."""
+    return render_yaml(result.block, notes(result))

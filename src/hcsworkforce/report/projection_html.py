@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from hcsworkforce.model.labels import label as label_of
 from hcsworkforce.report import tabular
 
 SUPPLY_COLOUR = "#005eb8"  # NHS blue
@@ -135,19 +136,15 @@ def _table(records: list[dict[str, Any]]) -> str:
 
 def _label(key: tuple[Any, ...], dims: list[str] | tuple[str, ...] = ()) -> str:
     """Readable names (specialism, region ...) rather than ids, for chart labels."""
-    from hcsworkforce.analytics.profile import label_dimension
-
     names = [
-        str(label_dimension(d, k))
-        if i < len(dims) and k is not None
-        else (str(k) if k is not None else "unknown")
+        label_of(d, k) if i < len(dims) and k is not None else (str(k) if k is not None else "unknown")
         for i, (d, k) in enumerate(zip(list(dims) + [""] * len(key), key, strict=False))
     ]
     return " / ".join(names) or "All"
 
 
 def render_projection(result: Any) -> str:
-    """The page for a ScenarioProjection (analytics.plan)."""
+    """The page for a ProjectionResult (services.projection)."""
     s = result.summary
     years = [s.start_year + t for t in range(s.stats["supply_fte"].shape[0])]
     last = len(years) - 1

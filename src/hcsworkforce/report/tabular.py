@@ -79,7 +79,7 @@ def write_xlsx(
     path: Path, sheets: list[tuple[str, Sequence[dict[str, Any]]]], title: str, notes: list[str]
 ) -> None:
     """An XLSX in the Analysis Function style: a cover sheet, then one table a sheet with a title row."""
-    import xlsxwriter
+    import xlsxwriter  # only spreadsheet outputs need it (start-up time of every other command)
 
     wb = xlsxwriter.Workbook(str(path))
     bold = wb.add_format({"bold": True, "font_size": 14})

@@ -1,14 +1,15 @@
-"""What every route depends on: the application context, the signed-in user and their scope, CSRF checks."""
+"""What every route depends on: the application context, the signed-in user and their scope, signing in and
+out, CSRF checks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
-from huey import Huey
 
 from hcsworkforce.routing.sessions import CSRF_FIELD, CSRF_HEADER, Session
+from hcsworkforce.services import accounts
 from hcsworkforce.services.accounts import User, session_user
 from hcsworkforce.settings import Settings
 from hcsworkforce.store import Store
@@ -16,21 +17,23 @@ from hcsworkforce.store import Store
 
 @dataclass
 class AppContext:
+    """What routes need of the application: its settings, its store, and a way to have a job run."""
+
     settings: Settings
     store: Store
-    queue: Huey
-    run_job: Any  # the huey task that runs a job by id
+    enqueue: Callable[[str], None]  # puts a job (by id, from the jobs table) on the queue
 
 
 class NotSignedIn(Exception):
     """No valid session: pages redirect to the sign-in page, the API answers 401."""
 
 
-class Forbidden(Exception):
-    """Signed in, but this is outside the user's role or scope: 403."""
+class SignInFailed(Exception):
+    """A wrong name or password (401), or too many failures for the account lately (429)."""
 
-    def __init__(self, message: str = "You do not have access to this.") -> None:
+    def __init__(self, status_code: int, message: str) -> None:
         super().__init__(message)
+        self.status_code = status_code
         self.message = message
 
 
@@ -87,3 +90,24 @@ async def verify_csrf(request: Request) -> None:
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def sign_in(request: Request, username: str, password: str) -> User:
+    """Check the name and password (every try is audited) and start the user's session; SignInFailed if not."""
+    try:
+        user = accounts.authenticate(ctx(request).store, username, password, ip=client_ip(request))
+    except accounts.Throttled:
+        raise SignInFailed(429, accounts.THROTTLED_MESSAGE) from None
+    if user is None:
+        raise SignInFailed(401, accounts.WRONG_PASSWORD_MESSAGE)
+    session(request).sign_in(user.id, user.session_epoch)
+    request.scope["state"]["user"] = user
+    return user
+
+
+def sign_out(request: Request) -> None:
+    """End the session (audited when someone was signed in)."""
+    user = optional_user(request)
+    if user is not None:
+        accounts.audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
+    session(request).sign_out()

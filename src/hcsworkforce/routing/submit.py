@@ -1,8 +1,7 @@
-"""Queueing work for the signed-in user: uploads saved for an import job, and projection or deployment runs."""
+"""Queueing work for the signed-in user: uploads kept for an import job, and projection or deployment runs."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,49 +10,33 @@ from fastapi import Request, UploadFile
 from pydantic import BaseModel, Field
 
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.routing.deps import Forbidden, client_ip, ctx
-from hcsworkforce.services import accounts, jobs
+from hcsworkforce.routing.deps import client_ip, ctx
+from hcsworkforce.services import access, imports, jobs
 from hcsworkforce.services.accounts import User
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
-
-def can_upload(user: User) -> bool:
-    """National users load whole censuses; an organisation user loads their own organisation's rows of a
-    census (Store.replace_organisation), and any row of another organisation is refused with its row number.
-    A region user's extract would hold several trusts: each trust loads its own, or a national user loads all.
-    """
-    return user.role in ("national", "organisation")
-
-
-def require_upload_rights(user: User) -> None:
-    if not can_upload(user):
-        raise Forbidden(
-            "Region users cannot load extracts: each trust loads its own, or a national user loads a whole census."
-        )
+async def copy_upload(upload: UploadFile, path: Path, limit: int | None = None) -> int:
+    """Write an uploaded file to path a megabyte at a time, stopping once past `limit` bytes; its size read."""
+    size = 0
+    with open(path, "wb") as fh:
+        while chunk := await upload.read(1024 * 1024):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                break
+            fh.write(chunk)
+    return size
 
 
 async def save_upload(upload: UploadFile, data_dir: Path) -> Path:
-    """Keep the upload in a private folder for the queued job; refuse very large files early."""
-    folder = data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    suffix = Path(upload.filename or "upload.csv").suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".txt"):
-        raise UserInputError(f"{upload.filename!r} is not a CSV or XLSX file (expected .csv or .xlsx)")
-    fd, name = tempfile.mkstemp(dir=folder, suffix=suffix)
-    size = 0
-    with open(fd, "wb") as fh:
-        while chunk := await upload.read(1024 * 1024):
-            size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                fh.close()
-                Path(name).unlink(missing_ok=True)
-                raise UserInputError(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-            fh.write(chunk)
-    if size == 0:
-        Path(name).unlink(missing_ok=True)
-        raise UserInputError(f"{upload.filename!r} is empty")
-    return Path(name)
+    """Keep the upload in a private folder for the queued job; refuse very large or empty files early."""
+    path = imports.new_upload_path(data_dir, upload.filename)
+    size = await copy_upload(upload, path, imports.MAX_UPLOAD_BYTES)
+    try:
+        imports.check_upload_size(upload.filename, size)
+    except UserInputError:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 async def submit_upload(
@@ -65,54 +48,55 @@ async def submit_upload(
     leavers: UploadFile | None = None,
     confirm: bool = False,
 ) -> str:
-    require_upload_rights(user)
+    """Keep the chosen files and queue their import in the user's scope (audited); returns the job's id."""
+    access.check_upload(user.scope)
     c = ctx(request)
-    path = await save_upload(extract, c.settings.data_dir)
-    est_path = leavers_path = None
-    if establishment is not None and establishment.filename:
-        est_path = await save_upload(establishment, c.settings.data_dir)
-    if leavers is not None and leavers.filename:
-        leavers_path = await save_upload(leavers, c.settings.data_dir)
-    params = {
-        "path": str(path),
-        "file_name": extract.filename,
-        "establishment_path": str(est_path) if est_path else None,
-        "establishment_file_name": establishment.filename
-        if establishment and establishment.filename
-        else None,
-        "leavers_path": str(leavers_path) if leavers_path else None,
-        "leavers_file_name": leavers.filename if leavers and leavers.filename else None,
-        "census_date": census_date.isoformat() if census_date else None,
-        "confirm": confirm,
-        "actor": user.username,
-    }
-    job_id, _ = jobs.create_job(c.store, "import", params, user.scope, user.username)
-    accounts.audit(c.store, user.username, "import", ip=client_ip(request), job=job_id, file=extract.filename)
-    c.run_job(c.settings.resolved_database_url(), job_id)
+    files = {"extract": extract, "establishment": establishment, "leavers": leavers}
+    kept: dict[str, Path] = {}
+    try:
+        for name, upload in files.items():
+            if upload is not None and (upload.filename or name == "extract"):
+                kept[name] = await save_upload(upload, c.settings.data_dir)
+    except UserInputError:
+        for path in kept.values():
+            path.unlink(missing_ok=True)
+        raise
+    query = imports.ImportQuery(
+        path=kept["extract"],
+        census_date=census_date,
+        leavers=kept.get("leavers"),
+        establishment=kept.get("establishment"),
+        confirm=confirm,
+        actor=user.username,
+        file_name=extract.filename,
+        leavers_file_name=leavers.filename if "leavers" in kept and leavers else None,
+        establishment_file_name=establishment.filename if "establishment" in kept and establishment else None,
+    )
+    job_id, _ = jobs.submit(
+        c.store,
+        "import",
+        query.to_params(),
+        user.scope,
+        user.username,
+        ip=client_ip(request),
+        file=extract.filename,
+    )
+    c.enqueue(job_id)
     return job_id
 
 
 def submit_run(request: Request, user: User, kind: str, params: dict[str, Any]) -> str:
-    """Check the scenario now (so its mistakes are shown at once), queue the run, audit it; a run identical to
-    a finished one (same kind, scenario and scope) is served again rather than recomputed."""
-    from hcsworkforce.services import engines
-
-    if kind == "projection":
-        engines.load_scenario(params)
-    elif kind == "compare":
-        engines.load_scenario(params, "a_")
-        engines.load_scenario(params, "b_")
-    else:
-        engines.load_surge(params)
+    """Check the run's input now (so its mistakes are shown at once), queue the run, audit it; a run identical
+    to a finished one (same kind, parameters and scope) is served again rather than recomputed."""
     c = ctx(request)
-    job_id, reused = jobs.create_job(c.store, kind, params, user.scope, user.username)
-    accounts.audit(c.store, user.username, "run", ip=client_ip(request), job=job_id, kind=kind, reused=reused)
+    job_id, reused = jobs.submit(c.store, kind, params, user.scope, user.username, ip=client_ip(request))
     if not reused:
-        c.run_job(c.settings.resolved_database_url(), job_id)
+        c.enqueue(job_id)
     return job_id
 
 
 def queued_job(request: Request, job_id: str) -> dict[str, Any]:
+    """A job just submitted, as the API returns it (its result too, when it ran at once or was reused)."""
     job = jobs.get_job(ctx(request).store, job_id)
     assert job is not None
     return jobs.public_job(job)

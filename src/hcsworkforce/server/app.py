@@ -1,14 +1,18 @@
-"""The FastAPI application: JSON API under /api/v1, server-rendered pages, vendored static assets."""
+"""The FastAPI application: JSON API under /api/v1, server-rendered pages, vendored static assets, and the
+job queue's workers; the composition root that builds them from settings."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,11 +23,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hcsworkforce import __version__, api, web
 from hcsworkforce.errors import UserInputError
-from hcsworkforce.routing.deps import AppContext, CsrfFailed, Forbidden, NotSignedIn
+from hcsworkforce.routing.deps import AppContext, CsrfFailed, NotSignedIn
 from hcsworkforce.routing.sessions import SessionMiddleware, secret_key
-from hcsworkforce.services import access, jobs
+from hcsworkforce.server.queue import InProcessWorker, enqueuer, make_queue
+from hcsworkforce.services import access
 from hcsworkforce.settings import Settings, get_settings
 from hcsworkforce.store import open_store
+from hcsworkforce.web.pages import render_error
 
 QueueMode = Literal["thread", "immediate", "none"]
 
@@ -51,8 +57,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        import secrets
-
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
 
@@ -98,13 +102,11 @@ def create_app(
     on one machine), "none" leaves them to `hcs worker` processes, "immediate" runs them inline (tests)."""
     settings = settings or get_settings()
     store = open_store(settings.resolved_database_url(), migrate=True)
-    queue = jobs.make_queue(settings)
+    queue = make_queue(settings)
     if queue_mode == "immediate":
         queue.immediate = True
-    run_job = jobs.register_tasks(queue)
-    from hcsworkforce.services import runners  # noqa: F401  (registers the kinds of job)
-
-    worker = jobs.InProcessWorker(queue, threads=worker_threads) if queue_mode == "thread" else None
+    enqueue = enqueuer(queue, settings.resolved_database_url())
+    worker = InProcessWorker(queue, threads=worker_threads) if queue_mode == "thread" else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -129,7 +131,8 @@ def create_app(
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
     )
-    app.state.ctx = AppContext(settings=settings, store=store, queue=queue, run_job=run_job)
+    app.state.ctx = AppContext(settings=settings, store=store, enqueue=enqueue)
+    app.state.queue = queue
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/assets", StaticFiles(directory=ASSETS_DIR), name="assets")
@@ -148,16 +151,12 @@ def create_app(
         if _wants_json(request):
             return JSONResponse({"detail": "Sign in first."}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
-
         return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
 
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+    @app.exception_handler(access.NotPermitted)
+    async def _not_permitted(request: Request, exc: access.NotPermitted) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.message}, status_code=403)
-        from hcsworkforce.web.pages import render_error
-
         return render_error(request, 403, "You do not have access to this page", exc.message)
 
     @app.exception_handler(access.OutOfScope)
@@ -165,8 +164,6 @@ def create_app(
         message = "That region or organisation is outside the area your account covers."
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=403)
-        from hcsworkforce.web.pages import render_error
-
         return render_error(request, 403, "You do not have access to this page", message)
 
     @app.exception_handler(CsrfFailed)
@@ -176,8 +173,6 @@ def create_app(
         )
         if _wants_json(request):
             return JSONResponse({"detail": "Missing or invalid CSRF token."}, status_code=403)
-        from hcsworkforce.web.pages import render_error
-
         return render_error(request, 403, "Your form could not be sent", message)
 
     @app.exception_handler(UserInputError)
@@ -195,8 +190,6 @@ def create_app(
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request) or exc.status_code not in (404, 405):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        from hcsworkforce.web.pages import render_error
-
         return render_error(
             request, exc.status_code, "Page not found", "Check the address, or go back to the home page."
         )
@@ -221,7 +214,5 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """Factory for `hcs serve --workers N`: each uvicorn process builds its app from the environment."""
-    import os
-
     threads = int(os.environ.get("HCS_QUEUE_THREADS", "1"))
     return create_app(queue_mode="thread" if threads > 0 else "none", worker_threads=max(threads, 1))

@@ -144,3 +144,118 @@ def dimension_options(scope: Scope) -> dict[str, list[tuple[str, str]]]:
         ],
         "afc_band": [(b, f"Band {b}") for b in reference.bands()],
     }
+
+
+# -- what a role may do (accounts, imports, jobs) -------------------------------------------------------------
+class NotPermitted(Exception):
+    """The user's role may not do this at all (HTTP 403 with the message; the CLI has no roles)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+UPLOAD_REFUSED = (
+    "Region users cannot load extracts: each trust loads its own, or a national user loads a whole census."
+)
+
+
+def may_upload(scope: Scope) -> bool:
+    """National users load whole censuses; an organisation user loads their own organisation's rows of a
+    census that exists (any row of another organisation is refused with its row number). A region user's
+    extract would hold several trusts: each trust loads its own, or a national user loads all."""
+    return scope.kind in ("national", "organisation")
+
+
+def check_upload(scope: Scope) -> None:
+    if not may_upload(scope):
+        raise NotPermitted(UPLOAD_REFUSED)
+
+
+def check_audit_reader(scope: Scope) -> None:
+    """The audit log names users of every scope: national users only."""
+    if scope.kind != "national":
+        raise NotPermitted("Only national users can read the audit log.")
+
+
+def survey_suppression(requested: int, installation: int) -> int:
+    """Survey groups (and comparisons) with fewer respondents than this are suppressed: the threshold asked
+    for (11 by default, analytics.engagement), never below the installation's own (settings.suppress_below)."""
+    return max(requested, installation)
+
+
+# -- benchmark quartiles and the published figures (profile family) ------------------------------------------
+def min_organisations_for_quartiles(suppress_below: int) -> int:
+    """National quartiles across organisations are shown only where at least this many organisations have the
+    figure (with fewer, a quartile comes close to one organisation's own figure)."""
+    return max(suppress_below, 3)
+
+
+def published_benchmark_organisation(
+    scope: Scope, organisation: str | None, region_of_org: str | None
+) -> str:
+    """The organisation a census-beside-published view is of: an organisation user's own; for anyone else the
+    one asked for (an ODS code, upper-cased), which must be in a region user's region (region_of_org: its
+    region, from the trusts list in effect)."""
+    if scope.kind == "organisation":
+        if organisation and organisation.strip().upper() != scope.code:
+            raise OutOfScope
+        return str(scope.code)
+    if not organisation:
+        raise UserInputError(
+            Problem("no organisation chosen", column="organisation", expected="an ODS code such as RGT")
+        )
+    if scope.kind == "region" and region_of_org != scope.code:
+        raise OutOfScope
+    return organisation.strip().upper()
+
+
+# -- funnels: whose rows a user sees, and when the peers' aggregates are shown ----------------------------------
+# What an organisation user keeps of their own row where the peer group is too small for its aggregates.
+OWN_ONLY_KEYS = ("organisation", "organisation_label", "peer_group", "numerator", "denominator", "rate")
+
+
+def sees_organisation(
+    scope: Scope, organisation: str, region: str | None, regions: dict[str, str | None]
+) -> bool:
+    """May this scope see an organisation's own figures (a funnel row or point)? Everyone's to national users,
+    a region's organisations to its users, their own organisation only to an organisation's users: others are
+    never named or drawn for them, not even anonymised, because a point's denominator is close to an
+    organisation's size."""
+    if scope.kind == "national":
+        return True
+    if scope.kind == "organisation":
+        return organisation == scope.code
+    return region == scope.code or regions.get(organisation) == scope.code
+
+
+def peer_aggregates_shown(scope: Scope, peer_organisations: int | None) -> bool:
+    """An organisation user sees a peer group's pooled rate, limits, ranks and quartiles only where the group
+    has at least MIN_PEERS organisations."""
+    return scope.kind != "organisation" or (peer_organisations or 0) >= MIN_PEERS
+
+
+def funnel_peers(scope: Scope, peers: str) -> str:
+    """nation, region, or (national users only) a comma list of ODS codes: an aggregate over a few peers a user
+    chose would come close to another organisation's rate."""
+    p = peers.strip()
+    if p.lower() in ("nation", "region"):
+        return p.lower()
+    if scope.kind != "national" or not p:
+        raise UserInputError(
+            Problem("is not a peer group", column="peers", value=p[:20], expected="nation or region")
+        )
+    return p
+
+
+def funnel_region(store: Store, scope: Scope, region: str | None) -> str | None:
+    """The region whose funnel a regional comparison shows: an organisation user's own, a region user's own,
+    or the one a national user asks for (None: every region's). Another region is refused (403)."""
+    region = check_code("region", region)
+    if region and scope.kind != "national":
+        view_scope(store, scope, region, None)
+    if scope.kind == "organisation":
+        return region_of(store).get(scope.code or "")
+    if scope.kind == "region":
+        return scope.code
+    return region

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,13 +14,19 @@ from sqlalchemy import func, insert, select, update
 
 from hcsworkforce import reference
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.model.labels import label
 from hcsworkforce.model.scope import Scope
+from hcsworkforce.services import access
 from hcsworkforce.store import Store
 from hcsworkforce.store.tables_web import audit_log, users
 
 ROLES = ("national", "region", "organisation")
 THROTTLE_FAILURES = 5  # failed sign-ins per account name within the window before it is locked
 THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLED_MESSAGE = (
+    "There have been too many failed attempts to sign in to this account. Try again in 15 minutes."
+)
+WRONG_PASSWORD_MESSAGE = "The user name or password is not right."
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash when the account does not exist keeps the time of a failed sign-in the same
@@ -44,16 +51,8 @@ class User:
         return Scope(self.role, self.scope_code)  # type: ignore[arg-type]
 
     def describe_scope(self) -> str:
-        if self.role == "national":
-            return "England"
-        if self.role == "region":
-            return reference.regions().get(self.scope_code or "", self.scope_code or "")
-        return organisation_label(self.scope_code or "")
-
-
-def organisation_label(code: str) -> str:
-    org = reference.trusts().get(code)
-    return f"{org.name.title().replace('Nhs', 'NHS')} ({code})" if org else code
+        """England, the region's name, or the organisation's name with its ODS code."""
+        return "England" if self.role == "national" else label(self.role, self.scope_code)
 
 
 def _row_to_user(row: Any) -> User:
@@ -166,8 +165,6 @@ _user_memo: dict[tuple[str, int], tuple[float, User | None]] = {}
 
 
 def session_user(store: Store, user_id: int) -> User | None:
-    import time
-
     key = (str(store.engine.url), user_id)
     now = time.monotonic()
     hit = _user_memo.get(key)
@@ -250,7 +247,11 @@ def audit(store: Store, actor: str | None, event: str, *, ip: str | None = None,
         )
 
 
-def audit_entries(store: Store, limit: int = 100, event: str | None = None) -> list[dict[str, Any]]:
+def audit_entries(
+    store: Store, scope: Scope, limit: int = 100, event: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest entries of the audit log, newest first (national users only: it names every scope's users)."""
+    access.check_audit_reader(scope)
     q = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
     if event:
         q = q.where(audit_log.c.event == event)

@@ -1,9 +1,10 @@
-"""Calibration as a service: planning rates measured from the loaded censuses, and the scenario block they make.
+"""The calibrate job: planning rates measured from the loaded censuses, and the scenario block they make.
 
 `run(store, query, scope)` reads the censuses in the query's window (every organisation, so that a move between
 trusts can be told from leaving the NHS), links people by pseudonym, estimates the rates and builds the
-scenario block (analytics/calibrate.py). The scope limits who is counted, not who is followed. Rules:
-docs/calibration.md.
+scenario block (analytics/calibrate.py). The scope limits who is counted, not who is followed. `hcs calibrate`
+parses its options into a CalibrateQuery and renders the CalibrateResult (report/calibration.py writes the
+YAML). Rules: docs/calibration.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from hcsworkforce.analytics.calibrate import (
     DEFINITIONS,
     INTERVAL_LEVEL,
     MIN_PEOPLE,
-    PUBLISHED_TURNOVER_COLUMNS,
     CalibrationBlock,
     RateEstimate,
     estimate_rates,
@@ -29,6 +29,8 @@ from hcsworkforce.analytics.calibrate import (
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.scope import NATIONAL, Scope
 from hcsworkforce.reference import published as published_ref
+from hcsworkforce.services import access
+from hcsworkforce.settings import get_settings
 from hcsworkforce.store import published as store_published
 
 STAFF_COLUMNS = (
@@ -44,17 +46,27 @@ STAFF_COLUMNS = (
 LEAVER_COLUMNS = ("census_date", "staff_key", "end_date", "leaving_reason")
 
 
+PUBLISHED_MISSING = (
+    "No published turnover of healthcare scientists is loaded (hcs import-published FILE): the fallback is "
+    "the illustrative defaults."
+)
+
+
 @dataclass(frozen=True)
 class CalibrateQuery:
+    """The census window (both ends inclusive; default every census loaded), who counts as a leaver, and the
+    fallbacks for rates that rest on too few people."""
+
     start: date | None = None
     end: date | None = None
-    definition: str = "staff_group"
+    definition: str = "staff_group"  # analytics.calibrate.DEFINITIONS: organisation, nhs or staff_group
     min_people: int = MIN_PEOPLE
     interval_level: float = INTERVAL_LEVEL
-    suppress_below: int = 0
-    # Published turnover rows (analytics.calibrate.PUBLISHED_TURNOVER_COLUMNS): the fallback before the defaults
-    # where an estimate rests on too few people (published_turnover() reads them from the loaded tables).
-    published_turnover: pl.DataFrame | None = None
+    # Counts of fewer events are suppressed. None: the installation's setting where the output crosses
+    # organisations, nothing for an organisation's view of itself.
+    suppress_below: int | None = None
+    # Fall back on the loaded NHS staff turnover tables (published_turnover()) before the illustrative defaults.
+    published: bool = False
 
 
 @dataclass
@@ -66,6 +78,25 @@ class CalibrateResult:
     estimates: list[RateEstimate]
     block: CalibrationBlock
     notes: list[str] = field(default_factory=list)
+    suppress_below: int = 0  # the threshold applied
+    # The query asked for the published fallback but no turnover of healthcare scientists is loaded.
+    published_missing: bool = False
+
+    @property
+    def title(self) -> str:
+        where = "England" if self.scope.kind == "national" else f"{self.scope.kind} {self.scope.code}"
+        return f"Planning rates measured from {len(self.censuses)} censuses, {where}"
+
+    def records(self) -> list[dict[str, Any]]:
+        """The main flat table (the CSV): one row per rate estimated."""
+        return self.estimate_rows()
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [
+            ("Scenario rates", self.choice_rows()),
+            ("Estimates", self.estimate_rows()),
+            ("Transitions", self.transitions),
+        ]
 
     def estimate_rows(self) -> list[dict[str, Any]]:
         return [e.to_row() for e in self.estimates]
@@ -93,7 +124,7 @@ class CalibrateResult:
             "scope": {"kind": self.scope.kind, "code": self.scope.code},
             "interval_level": self.query.interval_level,
             "min_people": self.query.min_people,
-            "suppress_below": self.query.suppress_below,
+            "suppress_below": self.suppress_below,
             "transitions": [
                 {**r, "from": r["from"].isoformat(), "to": r["to"].isoformat()} for r in self.transitions
             ],
@@ -123,14 +154,10 @@ def check_query(query: CalibrateQuery) -> None:
         )
     if query.min_people < 1:
         problems.append(Problem("must be at least 1", column="--min-people", value=str(query.min_people)))
-    if query.suppress_below < 0:
+    if query.suppress_below is not None and query.suppress_below < 0:
         problems.append(
             Problem("must be 0 or more", column="--suppress-below", value=str(query.suppress_below))
         )
-    if query.published_turnover is not None:
-        missing = [c for c in PUBLISHED_TURNOVER_COLUMNS if c not in query.published_turnover.columns]
-        if missing:
-            problems.append(Problem("published turnover lacks columns", value=", ".join(missing)))
     if problems:
         raise UserInputError(problems)
 
@@ -171,34 +198,44 @@ def _suppress_transitions(rows: list[dict[str, Any]], threshold: int) -> list[di
 
 def run(store: Any, query: CalibrateQuery, scope: Scope = NATIONAL) -> CalibrateResult:
     """Measure the planning rates over the query's census window and build the scenario block."""
+    if not store.is_initialised():
+        raise UserInputError("the database is empty: run `hcs import FILE` for two or more censuses first")
     check_query(query)
+    threshold = (
+        access.suppression_for(scope, get_settings().suppress_below)
+        if query.suppress_below is None
+        else query.suppress_below
+    )
+    published = published_turnover(store, scope) if query.published else None
     dates = window(store, query.start, query.end)
     columns = (*STAFF_COLUMNS, "region_code") if scope.kind == "region" else STAFF_COLUMNS
     staff = store.staff_history(dates, columns=columns)
     leavers = store.leavers_history(dates, columns=LEAVER_COLUMNS)
     organisations = _scope_organisations(staff, scope)
     tr = link_censuses(staff, leavers, definition=query.definition, organisations=organisations)
-    estimates = estimate_rates(tr, level=query.interval_level, suppress_below=query.suppress_below)
+    estimates = estimate_rates(tr, level=query.interval_level, suppress_below=threshold)
     block = scenario_block(
         tr,
         estimates,
         min_people=query.min_people,
         level=query.interval_level,
-        published=query.published_turnover,
+        published=published,
     )
     notes = [*tr.notes, *block.notes]
-    if query.published_turnover is None:
+    if published is None:
         notes.append("No published turnover tables given: rates on too few people fall back to the defaults")
-    if query.suppress_below:
-        notes.append(f"Counts of 1 to {query.suppress_below - 1} events are suppressed and not used")
+    if threshold:
+        notes.append(f"Counts of 1 to {threshold - 1} events are suppressed and not used")
     return CalibrateResult(
         query=query,
         scope=scope,
         censuses=dates,
-        transitions=_suppress_transitions(transition_counts(tr), query.suppress_below),
+        transitions=_suppress_transitions(transition_counts(tr), threshold),
         estimates=estimates,
         block=block,
         notes=notes,
+        suppress_below=threshold,
+        published_missing=query.published and published is None,
     )
 
 

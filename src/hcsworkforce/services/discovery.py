@@ -1,15 +1,19 @@
-"""Discovery as a service: leadership figures (senior HCS posts beside nursing and AHPs, per organisation and
-region) and the likely healthcare scientists coded in other staff groups, from the frames the importer builds.
+"""The discovery job: leadership figures (senior HCS posts beside nursing and AHPs, per organisation and
+region; `hcs leadership`) and the likely healthcare scientists coded in other staff groups (`hcs likely-hcs`).
 
-Thin by design: the rules live in analytics/discovery.py and docs/discovery.md. Each `run_*` takes the
-whole-extract frame (analytics.discovery.FRAME_SCHEMA) and the organisations frame (code, region_code),
-applies the scope and suppression, and returns one result whose records, sections and JSON the CLI, the API,
-the pages and the board pack all render.
+Thin by design: the rules live in analytics/discovery.py and docs/discovery.md. `run` and `run_likely` read
+what the import stored for a census, inside the caller's scope, suppressed as services/access.py says. The
+`run_leadership*` and `run_discovery*` functions do the same from frames (the whole-extract frame,
+analytics.discovery.FRAME_SCHEMA, or the stored counts and rows, with the organisations frame: code,
+region_code); the board pack uses them. Each returns one result whose records, tables and JSON every door
+renders.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -26,7 +30,11 @@ from hcsworkforce.analytics.discovery import (
     organisation_leadership,
     suppress,
 )
+from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.scope import NATIONAL, Scope
+from hcsworkforce.services.access import suppression_for
+from hcsworkforce.store import Store
+from hcsworkforce.store.tables_discovery import read_leadership_counts, read_likely_hcs
 
 LEADERSHIP_TITLE = "Leadership: senior posts per organisation and region"
 LIKELY_TITLE = "Likely healthcare scientists coded in other staff groups"
@@ -50,10 +58,13 @@ def _scope_json(scope: Scope) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LeadershipQuery:
-    """suppress_below: blank counts under it (5 where the output leaves an organisation; 0 inside one)."""
+    """suppress_below: blank counts under it (the frame functions take it as given; `run` applies it where
+    the output leaves an organisation). scope: the frame functions' scope (`run` takes the caller's as its
+    argument). census_date: for `run`, the census (default the latest)."""
 
     suppress_below: int = 0
     scope: Scope = NATIONAL
+    census_date: date | None = None
 
 
 @dataclass
@@ -62,6 +73,8 @@ class LeadershipResult:
     raw_nulls: list[set[str]]  # per row, the columns that were null before suppression (not in the extract)
     suppress_below: int
     scope: Scope
+    census_date: date | None = None
+    notes: list[str] = field(default_factory=list)
 
     def records(self) -> list[dict[str, Any]]:
         """Flat records for tables, CSV and pages: names beside codes, ratios to one decimal place, and which
@@ -91,11 +104,12 @@ class LeadershipResult:
             out.append(rec)
         return out
 
-    def sections(self) -> list[tuple[str, list[dict[str, Any]]]]:
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         return [(LEADERSHIP_TITLE, self.records())]
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "census_date": self.census_date,
             "scope": _scope_json(self.scope),
             "suppress_below": self.suppress_below,
             "rows": self.records(),
@@ -137,8 +151,11 @@ def run_leadership_counts(
 
 @dataclass(frozen=True)
 class DiscoveryQuery:
+    """As LeadershipQuery, for the likely healthcare scientists."""
+
     suppress_below: int = 0
     scope: Scope = NATIONAL
+    census_date: date | None = None
 
 
 @dataclass
@@ -153,8 +170,13 @@ class DiscoveryResult:
     suppress_below: int
     scope: Scope
     notes: list[str] = field(default_factory=list)
+    census_date: date | None = None
 
-    def sections(self) -> list[tuple[str, list[dict[str, Any]]]]:
+    def records(self) -> list[dict[str, Any]]:
+        """The listed rows (organisation scope), else the counts per organisation."""
+        return self.tables()[0][1]
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
         listed = [{**r, "matched_fields": ", ".join(r["matched_fields"])} for r in self.rows]
         for r in listed:
             r["specialism_ids"] = ", ".join(r["specialism_ids"])
@@ -163,6 +185,7 @@ class DiscoveryResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "census_date": self.census_date,
             "scope": _scope_json(self.scope),
             "suppress_below": self.suppress_below,
             "rows": self.rows,
@@ -224,11 +247,38 @@ def run_discovery_listed(
     )
 
 
-def run(
-    frame: pl.DataFrame,
-    organisations: pl.DataFrame,
-    query: LeadershipQuery,
-    terms: EvidenceTerms | None = None,
-) -> LeadershipResult:
-    """The leadership job (the name the services share: <Job>Query -> run -> <Job>Result)."""
-    return run_leadership(frame, organisations, query, terms)
+# -- from the store ------------------------------------------------------------------------------------------
+def organisations(store: Store) -> pl.DataFrame:
+    """The organisations the store knows, as the frame functions take them (code, region_code)."""
+    return store.organisations().select(pl.col("organisation_code").alias("code"), "region_code")
+
+
+def _census(store: Store, census_date: date | None) -> date:
+    when = census_date or max(store.census_dates(), default=None)
+    if when is None:
+        raise UserInputError("no census is loaded yet: hcs import SIP.csv --leavers LEAVERS.csv")
+    return when
+
+
+def run(store: Store, query: LeadershipQuery, scope: Scope = NATIONAL) -> LeadershipResult:
+    """The leadership job: a census's organisation counts, as the import stored them, inside the caller's
+    scope, with counts under the threshold blanked where the output leaves an organisation."""
+    when = _census(store, query.census_date)
+    q = LeadershipQuery(suppression_for(scope, query.suppress_below), scope, when)
+    result = run_leadership_counts(read_leadership_counts(store, when), organisations(store), q)
+    notes = [
+        f"Census {when.isoformat()}. Senior: band 8c and above. Bank and honorary posts are not counted.",
+        "Nursing and AHP figures are blank where the extract carried none of those staff groups.",
+    ]
+    if q.suppress_below:
+        notes.append(f"Counts under {q.suppress_below} are suppressed, with what would reveal them.")
+    return dataclasses.replace(result, census_date=when, notes=notes)
+
+
+def run_likely(store: Store, query: DiscoveryQuery, scope: Scope = NATIONAL) -> DiscoveryResult:
+    """The likely healthcare scientists of a census, as the import listed them, inside the caller's scope:
+    the rows for one organisation, counts per organisation (suppressed) across organisations."""
+    when = _census(store, query.census_date)
+    q = DiscoveryQuery(suppression_for(scope, query.suppress_below), scope, when)
+    result = run_discovery_listed(read_likely_hcs(store, when), organisations(store), q)
+    return dataclasses.replace(result, census_date=when)

@@ -1,11 +1,16 @@
 """The import job: read and validate a staff-in-post report (its leavers report, establishment), then load it
-as one census, atomically. The CLI (`hcs import`), the web upload and the API all come through here."""
+as one census, atomically. The CLI (`hcs import`), the web upload and the API all come through here, and so
+do the rules of who loads what (a trust adds its own rows to a census that exists) and where uploads wait."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import secrets
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -29,9 +34,68 @@ from hcsworkforce.ingest.extract import (
     read_report,
     validate_extract,
 )
-from hcsworkforce.model.scope import Scope
-from hcsworkforce.store import CensusLoad
+from hcsworkforce.model.scope import NATIONAL, Scope
+from hcsworkforce.services import access, cache
+from hcsworkforce.store import CensusLoad, Store
 from hcsworkforce.store.published import effective_trusts
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ImportQuery:
+    """One import: a staff-in-post report, optionally its leavers report and an establishment file.
+
+    `census_date`: the census's date, else the report's own (an import with neither is refused). `organisation`
+    (the CLI's --organisation): replace only that organisation's rows; an organisation user's scope sets it.
+    `confirm`: an organisation's re-upload that would halve its staff or drop its establishment goes ahead.
+    The *_name fields are the names the user gave the files (an upload is kept under a name of ours)."""
+
+    path: Path
+    census_date: date | None = None
+    leavers: Path | None = None
+    establishment: Path | None = None
+    organisation: str | None = None
+    confirm: bool = False
+    actor: str | None = None
+    file_name: str | None = None
+    leavers_file_name: str | None = None
+    establishment_file_name: str | None = None
+    options: EsrOptions | None = None  # local ESR rules (CLI only: not carried by a queued job)
+
+    def to_params(self) -> dict[str, Any]:
+        """The queued job's parameters (JSON): paths of the kept uploads, never their contents."""
+        return {
+            "path": str(self.path),
+            "file_name": self.file_name,
+            "establishment_path": str(self.establishment) if self.establishment else None,
+            "establishment_file_name": self.establishment_file_name,
+            "leavers_path": str(self.leavers) if self.leavers else None,
+            "leavers_file_name": self.leavers_file_name,
+            "census_date": self.census_date.isoformat() if self.census_date else None,
+            "confirm": self.confirm,
+            "actor": self.actor,
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ImportQuery:
+        def path(key: str) -> Path | None:
+            return Path(params[key]) if params.get(key) else None
+
+        return cls(
+            path=Path(params["path"]),
+            census_date=date.fromisoformat(params["census_date"]) if params.get("census_date") else None,
+            leavers=path("leavers_path"),
+            establishment=path("establishment_path"),
+            confirm=bool(params.get("confirm")),
+            actor=params.get("actor"),
+            file_name=params.get("file_name"),
+            leavers_file_name=params.get("leavers_file_name"),
+            establishment_file_name=params.get("establishment_file_name"),
+        )
+
+    def files(self) -> list[Path]:
+        return [p for p in (self.path, self.establishment, self.leavers) if p is not None]
 
 
 @dataclass
@@ -48,6 +112,145 @@ class ImportResult:
     replaced: bool = False
     census_date_from: str = "given"
     bank_assignments: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """What `hcs import --format json` prints and an import job's result holds."""
+        return {
+            "census_date": self.census_date.isoformat(),
+            "rows": self.rows,
+            "assignments_in_post": self.assignments_in_post,
+            "people_in_post": self.people_in_post,
+            "leaver_rows": self.leaver_rows,
+            "establishment_rows": self.establishment_rows,
+            "organisations": self.organisations,
+            "replaced": self.replaced,
+            "census_date_from": self.census_date_from,
+            "bank_assignments": self.bank_assignments,
+            "findings": self.findings,
+        }
+
+    def records(self) -> list[dict[str, Any]]:
+        """The data-quality findings, one row each (their examples are in to_json)."""
+        return [{k: v for k, v in f.items() if k != "examples"} for f in self.findings]
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        summary = {k: v for k, v in self.to_json().items() if k != "findings"}
+        return [("Import", [summary]), ("Data-quality findings", self.records())]
+
+
+def run(store: Store, query: ImportQuery, scope: Scope = NATIONAL) -> ImportResult:
+    """Validate and load one import in the caller's scope; on any problem nothing is written (UserInputError).
+
+    A national caller (the CLI) creates or replaces a census, or with query.organisation one organisation's
+    rows of it. An organisation user replaces only their own organisation's rows of a census that exists (the
+    one chosen, else the report's own date, else the latest), and a re-upload that would halve their staff or
+    drop their establishment waits for query.confirm. A region user loads nothing (access.check_upload)."""
+    access.check_upload(scope)
+    trust = scope.kind == "organisation"
+    dates = store.census_dates() if store.is_initialised() else []
+    result = import_extract(
+        query.path,
+        store,
+        census_date=query.census_date,
+        establishment=query.establishment,
+        leavers=query.leavers,
+        actor=query.actor,
+        display_name=query.file_name,
+        establishment_display_name=query.establishment_file_name,
+        leavers_display_name=query.leavers_file_name,
+        organisation=scope.code if trust else query.organisation,
+        options=query.options,
+        create_census=not trust,
+        default_census=dates[-1] if trust and dates else None,
+        confirm_changes=query.confirm or not trust,
+    )
+    cache.clear_caches()
+    return result
+
+
+def run_job(store: Store, params: dict[str, Any], scope: Scope, progress: Progress) -> dict[str, Any]:
+    """The queued import (services/jobs.py): load the kept uploads, then remove them whatever happened."""
+    query = ImportQuery.from_params(params)
+    progress(0.1, "Reading and checking the extract")
+    try:
+        return run(store, query, scope).to_json()
+    finally:
+        # The upload held personal data; once it is loaded (or refused) the copy on disk has no further use.
+        for p in query.files():
+            p.unlink(missing_ok=True)
+
+
+# -- the census a trust adds to ----------------------------------------------------------------------------
+def censuses_to_add_to(store: Store) -> list[date]:
+    """The censuses that exist, latest first: an organisation user adds their rows to one of these."""
+    return sorted(store.census_dates(), reverse=True) if store.is_initialised() else []
+
+
+def census_choice_problem(store: Store, scope: Scope, census_date: date | None) -> str | None:
+    """Why an organisation user cannot add rows to this census (None when they can, or for a national user).
+
+    Checked again when the job runs (import_extract, create_census False); the form asks first."""
+    if scope.kind != "organisation":
+        return None
+    existing = censuses_to_add_to(store)
+    if not existing:
+        return "There is no census to add your rows to yet: a national user creates it"
+    if census_date is not None and census_date not in existing:
+        return "Choose one of the censuses that exist"
+    return None
+
+
+# -- where uploads wait ------------------------------------------------------------------------------------
+# An upload is kept in a private folder of the data directory until its queued import has read it (run_job
+# removes it). Files chosen on a form that came back with an error are kept too (staged, for an hour) so the
+# user need not choose them again; a browser cannot refill a file input. Each staged file is named by its
+# owner's id and a random token, so a token names nobody else's file.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".txt")
+STAGED_MAX_AGE_SECONDS = 3600
+
+
+def uploads_folder(data_dir: Path) -> Path:
+    folder = data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def new_upload_path(data_dir: Path, file_name: str | None) -> Path:
+    """A new private file for an upload named file_name; only CSV and XLSX files are taken."""
+    suffix = Path(file_name or "upload.csv").suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UserInputError(f"{file_name!r} is not a CSV or XLSX file (expected .csv or .xlsx)")
+    fd, name = tempfile.mkstemp(dir=uploads_folder(data_dir), suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+def check_upload_size(file_name: str | None, size: int) -> None:
+    if size > MAX_UPLOAD_BYTES:
+        raise UserInputError(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    if size == 0:
+        raise UserInputError(f"{file_name!r} is empty")
+
+
+def new_staged_path(data_dir: Path, user_id: int) -> tuple[str, Path]:
+    """A token and a new file to keep a chosen file in for its owner; staged files over an hour old go."""
+    folder = uploads_folder(data_dir)
+    now = time.time()
+    for old in folder.glob("staged-*"):
+        if now - old.stat().st_mtime > STAGED_MAX_AGE_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    return token, folder / f"staged-{user_id}-{token}"
+
+
+def staged_path(data_dir: Path, user_id: int, token: str) -> Path | None:
+    """The user's own staged file that the token names, if it is still there."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    path = data_dir / "uploads" / f"staged-{user_id}-{token}"
+    return path if path.is_file() else None
 
 
 # Findings of a separate leavers report worth keeping beside the staff-in-post report's own.
@@ -86,7 +289,7 @@ def resolve_census_date(given: date | None, raw: Any, default: date | None = Non
 
 def import_extract(
     path: Path,
-    store: Any,
+    store: Store,
     *,
     census_date: date | None = None,
     establishment: Path | None = None,
@@ -220,7 +423,7 @@ class ChangeNeedsConfirmation(UserInputError):
 
 
 def _confirm_big_changes(
-    store: Any, census: date, organisation: str, valid: Any, has_establishment: bool, name: str
+    store: Store, census: date, organisation: str, valid: Any, has_establishment: bool, name: str
 ) -> None:
     if not store.is_initialised() or census not in store.census_dates():
         return
@@ -247,7 +450,7 @@ def _confirm_big_changes(
         )
 
 
-def _no_such_census(census: date, store: Any, name: str) -> None:
+def _no_such_census(census: date, store: Store, name: str) -> None:
     have = ", ".join(d.isoformat() for d in sorted(store.census_dates())[-5:]) or "none yet"
     raise UserInputError(
         Problem(

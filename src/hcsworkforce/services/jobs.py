@@ -1,87 +1,122 @@
-"""Long runs on a huey queue, with a row in the jobs table per run (status, progress, result hash).
+"""The jobs table: one row per long run (an import, a projection, a comparison, a deployment or commissioning
+plan) with its status, progress, parameters and result, and the kinds of job by name.
 
-huey keeps the queue: a SQLite file in the data directory by default, Redis when HCS_QUEUE_URL is a redis://
-URL, so that `hcs worker` processes on other machines can share the load. The jobs table (in the application
-database) is what pages and the API read, so they never need to reach the queue's storage.
+Pages and the API read this table, never the queue. The queue (huey) that runs a job by its id is wired in
+server/queue.py; a worker calls execute_job, which finds the kind's run function by name in KINDS, so a job's
+own service module need not import this one to be registered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
 from sqlalchemy import insert, select, update
 
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.settings import Settings
-from hcsworkforce.store import Store, open_store
+from hcsworkforce.services import accounts
+from hcsworkforce.store import Store
 from hcsworkforce.store.tables_web import jobs
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
-Runner = Callable[[Store, dict[str, Any], Scope, Progress], dict[str, Any]]
+# run(store, params, scope, progress) -> the JSON-able result. It raises UserInputError for the user's
+# mistakes; those end the job as "failed" with the problems as its result.
+RunFunction = Callable[[Store, dict[str, Any], Scope, Progress], dict[str, Any]]
+# check(params) raises UserInputError for a mistake in the input, so that it is shown before the run queues.
+CheckFunction = Callable[[dict[str, Any]], None]
 
-# kind -> runner(store, params, scope, progress) -> JSON-able result. Runners raise UserInputError for the
-# user's mistakes; those become a "failed" job whose result lists the problems.
-RUNNERS: dict[str, Runner] = {}
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of job: the service module and the names of its run and check functions."""
+
+    module: str
+    run: str
+    check: str | None = None
+    reusable: bool = True  # a finished run with the same kind, parameters and scope is served again
+    audit_event: str = "run"
+    nothing_done: str = "nothing was run"  # what a failed job's message says was left undone
 
 
-def runner(kind: str) -> Callable[[Runner], Runner]:
-    def wrap(fn: Runner) -> Runner:
-        RUNNERS[kind] = fn
-        return fn
+KINDS: dict[str, Kind] = {
+    # Imports change the data, so each upload runs.
+    "import": Kind(
+        "hcsworkforce.services.imports",
+        "run_job",
+        reusable=False,
+        audit_event="import",
+        nothing_done="nothing was loaded",
+    ),
+    "projection": Kind("hcsworkforce.services.projection", "run_job", "check_job"),
+    "compare": Kind("hcsworkforce.services.projection", "run_compare_job", "check_compare_job"),
+    "deployment": Kind("hcsworkforce.services.deploy", "run_job", "check_job"),
+    "commission": Kind("hcsworkforce.services.commission", "run_job", "check_job"),
+}
 
-    return wrap
+
+def kind_of(name: str) -> Kind:
+    if name not in KINDS:
+        raise UserInputError(f"{name!r} is not a kind of run (expected one of {', '.join(sorted(KINDS))})")
+    return KINDS[name]
+
+
+def run_function(name: str) -> RunFunction:
+    kind = kind_of(name)
+    # Found by name, so that a job's service module need not import this one to register itself.
+    return getattr(importlib.import_module(kind.module), kind.run)  # type: ignore[no-any-return]
+
+
+def check(name: str, params: dict[str, Any]) -> None:
+    """Check a run's input now, so that its mistakes are shown at once rather than in a failed job."""
+    kind = kind_of(name)
+    if kind.check is not None:
+        check_input: CheckFunction = getattr(importlib.import_module(kind.module), kind.check)
+        check_input(params)
 
 
 def canonical_hash(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def make_queue(settings: Settings) -> Huey:
-    url = settings.queue_url
-    if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("hcsworkforce", url=url)
-    if url and not url.startswith("sqlite"):
-        raise ValueError(
-            f"HCS_QUEUE_URL {url!r} is not a queue we support (expected redis://... or sqlite:///FILE)"
-        )
-    path = url.split("sqlite:///", 1)[1] if url else str(settings.data_dir / "queue.db")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("hcsworkforce", filename=path)
+def submit(
+    store: Store,
+    name: str,
+    params: dict[str, Any],
+    scope: Scope,
+    actor: str | None,
+    *,
+    ip: str | None = None,
+    **audit_detail: Any,
+) -> tuple[str, bool]:
+    """Check a run, add it to the jobs table (or find the finished one it repeats: reused True) and audit it.
 
-
-def register_tasks(queue: Huey) -> Any:
-    """Register the one task that runs every kind of job; returns it (huey tasks are bound to an instance)."""
-
-    def run_job(database_url: str, job_id: str) -> None:
-        store = open_store(database_url)
-        try:
-            execute_job(store, job_id)
-        finally:
-            store.engine.dispose()
-
-    return queue.task(name="hcsworkforce.run_job")(run_job)
+    The caller then hands a new job's id to the queue."""
+    check(name, params)
+    job_id, reused = create_job(store, name, params, scope, actor)
+    event = kind_of(name).audit_event
+    extra = {"kind": name, "reused": reused} if event == "run" else {}
+    accounts.audit(store, actor, event, ip=ip, job=job_id, **extra, **audit_detail)
+    return job_id, reused
 
 
 def create_job(
     store: Store, kind: str, params: dict[str, Any], scope: Scope, actor: str | None
 ) -> tuple[str, bool]:
     """A new queued job, or the id of a finished one with the same kind, parameters and scope (reused: True)."""
-    if kind not in RUNNERS:
-        raise UserInputError(f"{kind!r} is not a kind of run (expected one of {', '.join(sorted(RUNNERS))})")
+    reusable = kind_of(kind).reusable
     phash = canonical_hash({"kind": kind, "params": params, "scope": [scope.kind, scope.code]})
     with store.engine.begin() as conn:
-        if kind != "import":  # imports change the data, so each upload runs; runs of engines are re-served
+        if reusable:
             done = conn.execute(
                 select(jobs.c.id)
                 .where(jobs.c.kind == kind, jobs.c.params_hash == phash, jobs.c.status == "done")
@@ -127,11 +162,11 @@ def execute_job(store: Store, job_id: str) -> None:
         _set(store, job_id, progress=max(0.0, min(1.0, float(fraction))), message=message[:500])
 
     try:
-        result = RUNNERS[row["kind"]](store, params, scope, progress)
+        result = run_function(row["kind"])(store, params, scope, progress)
         status, message = "done", "Finished"
     except UserInputError as e:
         result = {"problems": [p.to_dict() for p in e.problems], "total_problems": e.total}
-        what = "nothing was loaded" if row["kind"] == "import" else "nothing was run"
+        what = KINDS[row["kind"]].nothing_done if row["kind"] in KINDS else "nothing was run"
         status, message = "failed", f"{e.total:,} problem{'s' if e.total != 1 else ''} in the input; {what}"
     except Exception as e:  # a crash must still end the job, or its page would poll for ever
         log.exception("job %s failed", job_id)
@@ -190,51 +225,22 @@ def public_job(job: dict[str, Any], with_result: bool = True) -> dict[str, Any]:
     }
     params: dict[str, Any] = json.loads(job.get("params") or "{}")
     # Where an upload was kept on the server, its path is ours, not the user's business.
-    params.pop("path", None)
-    params.pop("establishment_path", None)
+    for key in ("path", "establishment_path", "leavers_path"):
+        params.pop(key, None)
     out["params"] = params
     if with_result:
         out["result"] = json.loads(job["result"]) if job.get("result") else None
     return out
 
 
-class InProcessWorker:
-    """Runs queued tasks on threads inside the server process (`hcs serve` on one machine).
+def job_for(store: Store, job_id: str, scope: Scope) -> dict[str, Any] | None:
+    """One job as its page and the API show it, or None where there is none in the user's scope."""
+    job = get_job(store, job_id)
+    if job is None or not visible_to(job, scope):
+        return None
+    return public_job(job)
 
-    huey's own Consumer installs signal handlers, which only the main thread may do and which would take
-    SIGINT/SIGTERM away from uvicorn, so we drive huey's public dequeue/execute ourselves.
-    """
 
-    def __init__(self, queue: Huey, threads: int = 1) -> None:
-        self.queue = queue
-        self.stop_flag = threading.Event()
-        self.threads = [
-            threading.Thread(target=self._loop, name=f"hcs-worker-{i}", daemon=True) for i in range(threads)
-        ]
-
-    def start(self) -> None:
-        for t in self.threads:
-            t.start()
-
-    def stop(self) -> None:
-        self.stop_flag.set()
-        for t in self.threads:
-            t.join(timeout=10)
-
-    def _loop(self) -> None:
-        delay = 0.05
-        while not self.stop_flag.is_set():
-            try:
-                task = self.queue.dequeue()
-            except Exception:
-                log.exception("could not read the job queue")
-                task = None
-            if task is None:
-                self.stop_flag.wait(delay)
-                delay = min(delay * 1.5, 0.5)
-                continue
-            delay = 0.05
-            try:
-                self.queue.execute(task)
-            except Exception:  # execute_job records failures itself; this is huey's own bookkeeping
-                log.exception("job task raised")
+def jobs_for(store: Store, scope: Scope, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest jobs in the user's scope, newest first, without their results."""
+    return [public_job(j, with_result=False) for j in list_jobs(store, scope, limit)]

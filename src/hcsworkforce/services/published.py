@@ -21,6 +21,8 @@ from hcsworkforce.ingest.published import PUBLICATIONS, check_kind, read_publish
 from hcsworkforce.ingest.published.common import file_sha256, month_end, parse_period
 from hcsworkforce.ingest.published.etr import read_etr
 from hcsworkforce.model.scope import NATIONAL, Scope
+from hcsworkforce.services.access import OutOfScope, published_benchmark_organisation, suppression_for
+from hcsworkforce.services.history import profile_history, resolve_census
 from hcsworkforce.store import published as pstore
 
 TABLES = ("workforce", "turnover", "sickness")
@@ -77,6 +79,7 @@ IMPORT_COLUMNS = [
     "source_file",
     "imported_at",
 ]
+TABLE_NAMES = (*TABLES, "imports")
 COLUMNS = {"workforce": WORKFORCE_COLUMNS, "turnover": TURNOVER_COLUMNS, "sickness": SICKNESS_COLUMNS}
 SECTION_NAMES = {"workforce": "Workforce", "turnover": "Turnover", "sickness": "Sickness absence"}
 
@@ -126,7 +129,7 @@ class ImportPublishedResult:
     survey_results: int
     notes: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -200,7 +203,7 @@ def import_published(
 # -- profile -------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class PublishedProfileQuery:
     region: str | None = None
     organisation: str | None = None
@@ -217,34 +220,41 @@ class PublishedProfileResult:
     by: str
     staff_group: str
     periods: dict[str, date | None]
-    tables: dict[str, list[dict[str, Any]]]
+    figures: dict[str, list[dict[str, Any]]]  # workforce, turnover, sickness -> rows
     imports: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "scope": {"level": self.level, "code": self.code, "label": self.scope_label},
             "by": self.by,
             "staff_group": self.staff_group,
             "periods": self.periods,
-            "workforce": self.tables["workforce"],
-            "turnover": self.tables["turnover"],
-            "sickness": self.tables["sickness"],
+            "workforce": self.figures["workforce"],
+            "turnover": self.figures["turnover"],
+            "sickness": self.figures["sickness"],
             "imports": self.imports,
             "notes": self.notes,
         }
 
-    def sections(self, first: str = "workforce") -> list[tuple[str, list[dict[str, Any]]]]:
-        order = (
-            [first, *[t for t in (*TABLES, "imports") if t != first]]
-            if first != "all"
-            else [*TABLES, "imports"]
-        )
-        out = []
-        for t in order:
-            rows = self.imports if t == "imports" else self.tables[t]
-            out.append(("Loaded publications" if t == "imports" else SECTION_NAMES[t], rows))
-        return out
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """One table's rows: workforce, turnover, sickness or imports (the loaded publications)."""
+        if name not in TABLE_NAMES:
+            raise UserInputError(
+                Problem("is not a table", column="table", value=name[:20], expected=", ".join(TABLE_NAMES))
+            )
+        return self.imports if name == "imports" else self.figures[name]
+
+    def records(self) -> list[dict[str, Any]]:
+        return self.figures["workforce"]
+
+    def tables(self, first: str = "workforce") -> list[tuple[str, list[dict[str, Any]]]]:
+        """Every table, the one named first (or all in their order)."""
+        order = [*TABLES, "imports"]
+        if first != "all":
+            self.table(first)
+            order = [first, *[t for t in order if t != first]]
+        return [("Loaded publications" if t == "imports" else SECTION_NAMES[t], self.table(t)) for t in order]
 
 
 def _code(kind: str, text: str | None) -> str | None:
@@ -296,10 +306,6 @@ def view_level(store: Any, query: PublishedProfileQuery, scope: Scope) -> tuple[
     return "national", None
 
 
-class OutOfScope(Exception):
-    """A filter outside the user's scope (403 on the web)."""
-
-
 def _label(level: str, code: str | None, store: Any) -> str:
     if level == "national":
         return "England"
@@ -324,8 +330,14 @@ def _periods_wanted(frames: dict[str, pl.DataFrame], period: PeriodOption | None
     return out
 
 
-def run_profile(store: Any, query: PublishedProfileQuery, scope: Scope = NATIONAL) -> PublishedProfileResult:
-    """FTE, headcount, turnover and sickness absence from the published tables alone."""
+def imports(store: Any) -> list[dict[str, Any]]:
+    """The published statistics loaded: publication, layout, period, rows, suppressed cells."""
+    return [{c: r.get(c) for c in IMPORT_COLUMNS} for r in pstore.list_imports(store)]
+
+
+def run(store: Any, query: PublishedProfileQuery, scope: Scope = NATIONAL) -> PublishedProfileResult:
+    """FTE, headcount, turnover and sickness absence from the published tables alone, for England, a region
+    or an organisation within the caller's scope (a filter outside it is refused: access.OutOfScope)."""
     if query.by not in engine.BY_OPTIONS:
         raise UserInputError(
             Problem("is not a grouping", column="--by", value=query.by, expected=", ".join(engine.BY_OPTIONS))
@@ -345,10 +357,10 @@ def run_profile(store: Any, query: PublishedProfileQuery, scope: Scope = NATIONA
     wanted = _periods_wanted(frames, opt)
     groups = query.staff_group.strip() or "all"
     tables = engine.profile(frames, level, code, by=query.by, groups=groups, periods=wanted)  # type: ignore[arg-type]
-    imports = [{c: r.get(c) for c in IMPORT_COLUMNS} for r in pstore.list_imports(store)]
-    notes = _profile_notes(tables, wanted, imports, groups)
+    loaded = imports(store)
+    notes = _profile_notes(tables, wanted, loaded, groups)
     return PublishedProfileResult(
-        level, code, _label(level, code, store), query.by, groups, wanted, tables, imports, notes
+        level, code, _label(level, code, store), query.by, groups, wanted, tables, loaded, notes
     )
 
 
@@ -414,7 +426,7 @@ class PublishedBenchmarkResult:
     rows: list[dict[str, Any]]
     notes: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "organisation": self.organisation,
             "organisation_name": self.organisation_name,
@@ -425,12 +437,16 @@ class PublishedBenchmarkResult:
             "notes": self.notes,
         }
 
+    def records(self) -> list[dict[str, Any]]:
+        return self.rows
+
+    def tables(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return [("Against published", self.rows)]
+
 
 def _census_figures(
     store: Any, org: str, census_date: date | None, suppress_below: int
 ) -> tuple[date, dict[str, Any], list[str]]:
-    from hcsworkforce.services.trends import profile_history, resolve_census
-
     info = resolve_census(store, census_date)
     d = info["census_date"]
     scope = Scope("organisation", org)
@@ -482,14 +498,28 @@ def _published_row(
     return None, None
 
 
-def run_against_published(
-    store: Any, organisation: str, *, census_date: date | None = None, suppress_below: int = 0
+@dataclass(frozen=True)
+class PublishedBenchmarkQuery:
+    """organisation: an ODS code (an organisation user's own is taken when none is given); suppress_below: the
+    threshold where the output leaves the organisation (the setting, 5)."""
+
+    organisation: str | None = None
+    census_date: date | None = None
+    suppress_below: int = 5
+
+
+def run_benchmark(
+    store: Any, query: PublishedBenchmarkQuery, scope: Scope = NATIONAL
 ) -> PublishedBenchmarkResult:
     """An organisation's healthcare scientists from its census (FTE, headcount, leaver rate, sickness rate)
     beside the published organisation, region and England figures for the healthcare science staff group."""
-    org = _code("organisation", organisation)
-    assert org is not None
     trusts = pstore.effective_trusts(store)
+    asked = _code("organisation", query.organisation) if query.organisation else None
+    org = published_benchmark_organisation(
+        scope, asked, trusts[asked].region_code if asked in trusts else None
+    )
+    suppress_below = suppression_for(scope, query.suppress_below)
+    census_date = query.census_date
     region = trusts[org].region_code if org in trusts else None
     if region is None:
         orgs = store.organisations()

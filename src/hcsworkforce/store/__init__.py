@@ -7,6 +7,7 @@ import importlib
 import io
 import json
 import pkgutil
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, event, insert, select, text
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from hcsworkforce import reference
@@ -81,10 +97,9 @@ class Store:
     # -- schema -------------------------------------------------------------------------------------------
     def migrate(self) -> None:
         """Create or upgrade the schema to every head (parallel branches from the base are allowed)."""
-        from alembic import command
-        from alembic.config import Config
+        from alembic import command, config  # only to migrate: alembic adds ~1 s to every `hcs` start-up
 
-        cfg = Config()
+        cfg = config.Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -174,46 +189,7 @@ class Store:
             if df is not None and df.height and (df["organisation_code"] != organisation).any():
                 raise ValueError(f"{name} rows of other organisations in a load for {organisation}")
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(t.censuses.c.id, t.censuses.c.has_leaver_data, t.censuses.c.data_quality).where(
-                    t.censuses.c.census_date == load.census_date
-                )
-            ).first()
-            self._upsert_organisations(conn, load.organisations)
-            if row is None:
-                census_id = int(
-                    conn.execute(
-                        insert(t.censuses).returning(t.censuses.c.id),
-                        {
-                            "census_date": load.census_date,
-                            "imported_at": datetime.now(),
-                            "source_file": load.source_file,
-                            "file_sha256": load.file_sha256,
-                            "establishment_file": load.establishment_file,
-                            "rows_in_post": 0,
-                            "rows_leavers": 0,
-                            "people_in_post": 0,
-                            "has_leaver_data": load.has_leaver_data,
-                            "data_quality": "{}",
-                        },
-                    ).scalar_one()
-                )
-                quality: dict[str, Any] = {}
-            else:
-                census_id = int(row[0])
-                quality = json.loads(row[2] or "{}")
-                for tbl in (
-                    t.assignments,
-                    t.leavers,
-                    t.establishment,
-                    te.bank_assignments,
-                    te.assignment_statuses,
-                ):
-                    conn.execute(
-                        delete(tbl).where(
-                            tbl.c.census_id == census_id, tbl.c.organisation_code == organisation
-                        )
-                    )
+            census_id, quality, had_leavers = self._clear_organisation(conn, load, organisation)
             self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
             self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
             if load.establishment is not None:
@@ -223,40 +199,8 @@ class Store:
             self._insert_esr_parts(conn, load, census_id)
             # Findings stay per organisation, so one trust's import does not overwrite another's.
             quality.setdefault("by_organisation", {})[organisation] = load.data_quality
-            counts = conn.execute(
-                text("SELECT COUNT(*), COUNT(DISTINCT staff_key) FROM assignments WHERE census_id = :c"),
-                {"c": census_id},
-            ).one()
-            leaver_rows = conn.execute(
-                text("SELECT COUNT(*) FROM leavers WHERE census_id = :c"), {"c": census_id}
-            ).scalar_one()
-            conn.execute(
-                t.censuses.update()
-                .where(t.censuses.c.id == census_id)
-                .values(
-                    imported_at=datetime.now(),
-                    rows_in_post=int(counts[0]),
-                    people_in_post=int(counts[1]),
-                    rows_leavers=int(leaver_rows),
-                    has_leaver_data=bool(row[1] if row is not None else False) or load.has_leaver_data,
-                    data_quality=json.dumps(quality, default=str),
-                )
-            )
-            # The snapshot holds the whole census: rebuild it from the rows now in the database.
-            conn.execute(delete(t.census_snapshots).where(t.census_snapshots.c.census_id == census_id))
-            whole = CensusLoad(
-                census_date=load.census_date,
-                staff=self._rows(conn, t.assignments, t.ASSIGNMENT_COLUMNS, census_id),
-                leavers=self._rows(conn, t.leavers, t.LEAVER_COLUMNS, census_id),
-                establishment=self._rows(conn, t.establishment, t.ESTABLISHMENT_COLUMNS, census_id),
-                organisations=load.organisations,
-                source_file=load.source_file,
-                file_sha256=load.file_sha256,
-                establishment_file=load.establishment_file,
-                has_leaver_data=load.has_leaver_data,
-                data_quality=load.data_quality,
-            )
-            self._write_snapshots(conn, census_id, whole)
+            self._recount_census(conn, census_id, had_leavers or load.has_leaver_data, quality)
+            self._rebuild_snapshot(conn, census_id, load)
             conn.execute(
                 insert(t.import_log),
                 {
@@ -273,6 +217,90 @@ class Store:
                 },
             )
         return census_id
+
+    def _clear_organisation(
+        self, conn: Connection, load: CensusLoad, organisation: str
+    ) -> tuple[int, dict[str, Any], bool]:
+        """The census of the load's date, created empty if there is none, with this organisation's rows
+        deleted: its id, its data-quality findings so far, and whether it already had leaver data."""
+        row = conn.execute(
+            select(t.censuses.c.id, t.censuses.c.has_leaver_data, t.censuses.c.data_quality).where(
+                t.censuses.c.census_date == load.census_date
+            )
+        ).first()
+        self._upsert_organisations(conn, load.organisations)
+        if row is None:
+            census_id = int(
+                conn.execute(
+                    insert(t.censuses).returning(t.censuses.c.id),
+                    {
+                        "census_date": load.census_date,
+                        "imported_at": datetime.now(),
+                        "source_file": load.source_file,
+                        "file_sha256": load.file_sha256,
+                        "establishment_file": load.establishment_file,
+                        "rows_in_post": 0,
+                        "rows_leavers": 0,
+                        "people_in_post": 0,
+                        "has_leaver_data": load.has_leaver_data,
+                        "data_quality": "{}",
+                    },
+                ).scalar_one()
+            )
+            return census_id, {}, False
+        census_id = int(row[0])
+        for tbl in (
+            t.assignments,
+            t.leavers,
+            t.establishment,
+            te.bank_assignments,
+            te.assignment_statuses,
+        ):
+            conn.execute(
+                delete(tbl).where(tbl.c.census_id == census_id, tbl.c.organisation_code == organisation)
+            )
+        return census_id, json.loads(row[2] or "{}"), bool(row[1])
+
+    def _recount_census(
+        self, conn: Connection, census_id: int, has_leaver_data: bool, quality: dict[str, Any]
+    ) -> None:
+        """A census's row and people counts from the rows now in the database."""
+        counts = conn.execute(
+            text("SELECT COUNT(*), COUNT(DISTINCT staff_key) FROM assignments WHERE census_id = :c"),
+            {"c": census_id},
+        ).one()
+        leaver_rows = conn.execute(
+            text("SELECT COUNT(*) FROM leavers WHERE census_id = :c"), {"c": census_id}
+        ).scalar_one()
+        conn.execute(
+            t.censuses.update()
+            .where(t.censuses.c.id == census_id)
+            .values(
+                imported_at=datetime.now(),
+                rows_in_post=int(counts[0]),
+                people_in_post=int(counts[1]),
+                rows_leavers=int(leaver_rows),
+                has_leaver_data=has_leaver_data,
+                data_quality=json.dumps(quality, default=str),
+            )
+        )
+
+    def _rebuild_snapshot(self, conn: Connection, census_id: int, load: CensusLoad) -> None:
+        """The snapshot holds the whole census: rebuild it from the rows now in the database."""
+        conn.execute(delete(t.census_snapshots).where(t.census_snapshots.c.census_id == census_id))
+        whole = CensusLoad(
+            census_date=load.census_date,
+            staff=self._rows(conn, t.assignments, t.ASSIGNMENT_COLUMNS, census_id),
+            leavers=self._rows(conn, t.leavers, t.LEAVER_COLUMNS, census_id),
+            establishment=self._rows(conn, t.establishment, t.ESTABLISHMENT_COLUMNS, census_id),
+            organisations=load.organisations,
+            source_file=load.source_file,
+            file_sha256=load.file_sha256,
+            establishment_file=load.establishment_file,
+            has_leaver_data=load.has_leaver_data,
+            data_quality=load.data_quality,
+        )
+        self._write_snapshots(conn, census_id, whole)
 
     def _insert_esr_parts(self, conn: Connection, load: CensusLoad, census_id: int) -> None:
         if load.leadership_counts is not None and load.likely_hcs is not None:
@@ -768,8 +796,6 @@ _CODE_COLUMNS = frozenset(
 
 def _db_dtype(column: Any) -> Any:
     """The polars type a table column is read as (dates as Date, whole numbers as Int64)."""
-    from sqlalchemy import Boolean, Date, DateTime, Float, Integer
-
     if isinstance(column.type, Float):
         return pl.Float64
     if isinstance(column.type, Integer):
@@ -783,7 +809,6 @@ def _db_dtype(column: Any) -> Any:
 
 def _pg_params(sql: str) -> str:
     """SQLAlchemy-style :name parameters as psycopg's %(name)s."""
-    import re
 
     return re.sub(r":(\w+)", r"%(\1)s", sql)
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Boolean, Connection, Date, Float, Integer, and_, delete, func, insert, select
 
 from hcsworkforce import reference
 from hcsworkforce.store.tables import import_log
@@ -191,8 +191,6 @@ def periods(store: Any, kind: str) -> list[date]:
 
 
 def _dtype(column: Any) -> Any:
-    from sqlalchemy import Boolean, Date, Float, Integer
-
     if isinstance(column.type, Boolean):
         return pl.Boolean
     if isinstance(column.type, Float):

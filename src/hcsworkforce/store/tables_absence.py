@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Table, delete, func, insert, select
 
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.store.tables import import_log, metadata
+from hcsworkforce.store.tables import import_log, metadata, organisations
 
 absences = Table(
     "absences",
@@ -98,8 +98,6 @@ def replace_absences(store: Any, census_date: date, episodes: pl.DataFrame, sour
 def load_absences(store: Any, census_date: date, scope: Scope | None = None) -> pl.DataFrame:
     """The absence episodes loaded for one census, in analytics.absence's ABSENCE_SCHEMA (plus the census
     date and organisation), scoped like the staff reads."""
-    from hcsworkforce.store.tables import organisations
-
     q = select(absences.c.census_date, *(absences.c[c] for c in COLUMNS)).where(
         absences.c.census_date == census_date
     )

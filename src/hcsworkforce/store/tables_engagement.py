@@ -1,4 +1,5 @@
-"""Tables of staff survey results and the key-people directory, with the few reads and writes they need.
+"""Tables of staff survey results and the key-people directory, with the few reads and writes they need; the
+rows go in and come out as the model's records (SurveyResult, DirectoryEntry).
 
 A re-import of survey results replaces the rows with the same organisation, group, question and year, so
 importing a file twice changes nothing. Directory rows are keyed by role, scope, person and start date.
@@ -26,6 +27,8 @@ from sqlalchemy import (
     select,
 )
 
+from hcsworkforce.model.engagement import SurveyResult
+from hcsworkforce.model.people import DirectoryEntry
 from hcsworkforce.store.tables import metadata
 
 survey_results = Table(
@@ -69,9 +72,23 @@ def _engine(store: Any) -> Any:
     return store.engine
 
 
-def replace_survey_results(store: Any, rows: Sequence[dict[str, Any]], source_file: str) -> tuple[int, int]:
-    """Write survey rows in one transaction, replacing rows with the same key. Returns (new, replaced)."""
+def _survey_row(r: SurveyResult) -> dict[str, Any]:
+    return {
+        "organisation_code": r.organisation_code,
+        "staff_group": r.group,
+        "question": r.question,
+        "year": r.year,
+        "respondents": r.respondents,
+        "percent_positive": r.percent_positive,
+        "score": r.score,
+        "sd": r.sd,
+    }
+
+
+def replace_survey_results(store: Any, results: Sequence[SurveyResult], source_file: str) -> tuple[int, int]:
+    """Write survey results in one transaction, replacing rows with the same key. Returns (new, replaced)."""
     now = datetime.now()
+    rows = [_survey_row(r) for r in results]
     replaced = 0
     with _engine(store).begin() as conn:
         for r in rows:
@@ -84,18 +101,43 @@ def replace_survey_results(store: Any, rows: Sequence[dict[str, Any]], source_fi
     return len(rows) - replaced, replaced
 
 
-def read_survey_results(store: Any) -> list[dict[str, Any]]:
+def read_survey_results(store: Any) -> list[SurveyResult]:
     cols = [survey_results.c[c] for c in (*SURVEY_KEY, "respondents", "percent_positive", "score", "sd")]
     with _engine(store).connect() as conn:
-        return [dict(r) for r in conn.execute(select(*cols)).mappings()]
+        rows = list(conn.execute(select(*cols)).mappings())
+    return [
+        SurveyResult(
+            r["organisation_code"],
+            r["staff_group"],
+            r["question"],
+            int(r["year"]),
+            int(r["respondents"]),
+            percent_positive=r["percent_positive"],
+            score=r["score"],
+            sd=r["sd"],
+        )
+        for r in rows
+    ]
+
+
+def _person_row(e: DirectoryEntry) -> dict[str, Any]:
+    return {
+        "role": e.role,
+        "scope_code": e.scope_code,
+        "name": e.name,
+        "email": e.email,
+        "valid_from": e.valid_from,
+        "valid_to": e.valid_to,
+    }
 
 
 def write_key_people(
-    store: Any, rows: Sequence[dict[str, Any]], source_file: str | None, *, replace_all: bool = False
+    store: Any, entries: Sequence[DirectoryEntry], source_file: str | None, *, replace_all: bool = False
 ) -> tuple[int, int]:
-    """Write directory rows in one transaction: upsert on (role, scope, name, from), or replace the whole
+    """Write directory entries in one transaction: upsert on (role, scope, name, from), or replace the whole
     directory with ``replace_all``. Returns (new, replaced)."""
     now = datetime.now()
+    rows = [_person_row(e) for e in entries]
     replaced = 0
     with _engine(store).begin() as conn:
         if replace_all:
@@ -112,16 +154,27 @@ def write_key_people(
     return len(rows) - replaced if not replace_all else len(rows), replaced
 
 
-def read_key_people(store: Any) -> list[dict[str, Any]]:
+def _as_date(v: Any) -> date | None:
+    if v is None or (isinstance(v, date) and not isinstance(v, datetime)):
+        return v
+    if isinstance(v, datetime):
+        return v.date()
+    return date.fromisoformat(str(v)[:10])
+
+
+def read_key_people(store: Any) -> list[DirectoryEntry]:
     cols = [key_people.c[c] for c in ("role", "scope_code", "name", "email", "valid_from", "valid_to")]
     with _engine(store).connect() as conn:
         q = select(*cols).order_by(key_people.c.role, key_people.c.scope_code)
-        rows = [dict(r) for r in conn.execute(q).mappings()]
-    for r in rows:
-        for k in ("valid_from", "valid_to"):
-            v = r[k]
-            if isinstance(v, datetime):
-                r[k] = v.date()
-            elif v is not None and not isinstance(v, date):
-                r[k] = date.fromisoformat(str(v)[:10])
-    return rows
+        rows = list(conn.execute(q).mappings())
+    return [
+        DirectoryEntry(
+            r["role"],
+            r["scope_code"],
+            r["name"],
+            r["email"],
+            _as_date(r["valid_from"]),
+            _as_date(r["valid_to"]),
+        )
+        for r in rows
+    ]

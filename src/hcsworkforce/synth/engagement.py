@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from hcsworkforce import reference
-from hcsworkforce.analytics.engagement import ALL_STAFF, HEALTHCARE_SCIENTISTS, NATIONAL, SurveyResult
+from hcsworkforce.analytics.engagement import ALL_STAFF, HEALTHCARE_SCIENTISTS, NATIONAL, SurveyResult, pool
 from hcsworkforce.analytics.people import DirectoryEntry, key_roles, networks
 
 
@@ -80,8 +80,6 @@ def synth_survey(
 
 
 def _national_rows(rows: Sequence[SurveyResult]) -> list[SurveyResult]:
-    from hcsworkforce.analytics.engagement import pool
-
     groups: dict[tuple[str, str, int], list[SurveyResult]] = {}
     for r in rows:
         groups.setdefault((r.group, r.question, r.year), []).append(r)

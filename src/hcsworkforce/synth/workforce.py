@@ -107,73 +107,23 @@ def synthesise(
     rng = np.random.default_rng(seed)
     org = _organisations(rng, orgs)
     spec_ids, spec_w = _specialism_weights()
-    levels = list(LEVEL_SHARES)
-    lw = np.array(list(LEVEL_SHARES.values()))
-    lw = lw / lw.sum()
-
     # People in post now plus the leavers of the last 12 months (who were in post before).
     n_leavers = round(staff * LEAVER_RATE)
     n = staff + n_leavers
-    person_org = rng.choice(org.height, size=n, p=org["weight"].to_numpy())
-    person_spec = rng.choice(len(spec_ids), size=n, p=spec_w)
-    person_level = rng.choice(len(levels), size=n, p=lw)
-    level_arr = np.array(levels)[person_level]
-
-    mean = np.array([AGE[lv][0] for lv in levels])[person_level]
-    sd = np.array([AGE[lv][1] for lv in levels])[person_level]
-    lo = np.array([AGE[lv][2] for lv in levels])[person_level]
-    hi = np.array([AGE[lv][3] for lv in levels])[person_level]
-    age = np.clip(np.round(rng.normal(mean, sd)), lo, hi).astype(int)
-    day_of_year = rng.integers(0, 365, size=n)
     census_ord = census_date.toordinal()
+    # Every draw below comes from one generator in a fixed order, so a seed always gives the same extract.
+    person_org, person_spec, person_level = _draw_posts(rng, n, org["weight"].to_numpy(), spec_w)
+    age, day_of_year = _draw_ages(rng, person_level)
     dob_ord = census_ord - age * 365 - (age // 4) - day_of_year
-
-    band = np.empty(n, dtype=object)
-    for i, lv in enumerate(levels):
-        m = person_level == i
-        bs, ps = BANDS[lv]
-        band[m] = rng.choice(bs, size=int(m.sum()), p=ps)
-
-    fte = np.where(rng.random(n) < 0.72, 1.0, np.round(rng.choice([0.4, 0.5, 0.6, 0.7, 0.8, 0.9], size=n), 2))
-    gender = rng.choice(["Female", "Male", "Unknown"], size=n, p=[0.64, 0.35, 0.01])
-    # Tenure: exponential, capped by age-18 years.
-    max_tenure_days = np.maximum((age - 18) * 365, 30)
-    tenure_days = np.minimum(rng.exponential(9 * 365, size=n).astype(int), max_tenure_days)
-    is_leaver = np.zeros(n, dtype=bool)
-    is_leaver[staff:] = True
-    # Leavers left within the 12 months; they had started at least a month before leaving.
-    end_ord = np.where(is_leaver, census_ord - rng.integers(0, 365, size=n), 0)
-    start_ord = np.where(is_leaver, end_ord - np.maximum(tenure_days, 30), census_ord - tenure_days)
+    band = _draw_bands(rng, person_level)
+    fte, gender, is_leaver, start_ord, end_ord, reason = _draw_contracts(rng, staff, age, census_ord)
     # Retirement-age leavers are older.
-    reasons = np.array([r for r, _ in LEAVING_REASONS])
-    rp = np.array([p for _, p in LEAVING_REASONS])
-    reason = np.where(is_leaver, rng.choice(reasons, size=n, p=rp / rp.sum()), np.array(None, dtype=object))
     retiring = is_leaver & np.isin(reason, ["Retirement Age", "Flexi Retirement"])
     age = np.where(retiring, np.maximum(age, rng.integers(58, 68, size=n)), age)
     dob_ord = np.where(retiring, census_ord - age * 365 - (age // 4) - day_of_year, dob_ord)
-
-    programme = np.full(n, "none", dtype=object)
-    expected = np.full(n, None, dtype=object)
-    for lv, (prog, years) in PROGRAMME.items():
-        m = level_arr == lv
-        programme[m] = prog
-        # Trainees are spread over the years of their programme.
-        into = rng.integers(0, years * 365, size=int(m.sum()))
-        start_ord[m] = np.where(is_leaver[m], start_ord[m], census_ord - into)
-        exp = census_ord - into + years * 365
-        expected[m] = [date.fromordinal(int(x)).isoformat() for x in exp]
-    # Some apprentices at assistant level.
-    appr = (level_arr == "assistant") & (rng.random(n) < 0.08)
-    programme[appr] = "apprenticeship_l2"
-    expected[appr] = [
-        date.fromordinal(int(census_ord + x)).isoformat() for x in rng.integers(30, 365, size=int(appr.sum()))
-    ]
-
+    level_arr = np.array(list(LEVEL_SHARES))[person_level]
+    programme, expected = _draw_training(rng, level_arr, is_leaver, start_ord, census_ord)
     staff_numbers = rng.permutation(np.arange(10_000_000, 10_000_000 + n))
-
-    def iso(ords: np.ndarray) -> list[str]:
-        base = date(1970, 1, 1).toordinal()
-        return pl.Series((ords - base).astype("int32")).cast(pl.Date).dt.strftime("%Y-%m-%d").to_list()
 
     spec_names = [reference.specialisms()[s].name for s in spec_ids]
     extract = pl.DataFrame(
@@ -186,11 +136,11 @@ def synthesise(
             "Career Level": level_arr.tolist(),
             "Pay Band": np.char.add("Band ", band.astype(str)),
             "Contracted WTE": fte,
-            "Date of Birth": iso(dob_ord),
+            "Date of Birth": _iso(dob_ord),
             "Gender": gender,
-            "Hire Date": iso(start_ord),
+            "Hire Date": _iso(start_ord),
             "Termination Date": [
-                None if not lv else d for lv, d in zip(is_leaver, iso(end_ord), strict=True)
+                None if not lv else d for lv, d in zip(is_leaver, _iso(end_ord), strict=True)
             ],
             "Leaving Reason": reason.tolist(),
             "Training Programme": programme.tolist(),
@@ -207,6 +157,95 @@ def synthesise(
     extract = pl.concat([extract, second]).sort("Employee Number", "Assignment Number")
     establishment = _establishment(extract, rng)
     return SynthResult(extract=extract, establishment=establishment, census_date=census_date, people=staff)
+
+
+def _iso(ords: np.ndarray) -> list[str]:
+    """Day ordinals as ISO dates."""
+    base = date(1970, 1, 1).toordinal()
+    return pl.Series((ords - base).astype("int32")).cast(pl.Date).dt.strftime("%Y-%m-%d").to_list()
+
+
+def _draw_posts(
+    rng: np.random.Generator, n: int, org_weight: np.ndarray, spec_w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each person's organisation, specialism and career level (indices)."""
+    lw = np.array(list(LEVEL_SHARES.values()))
+    lw = lw / lw.sum()
+    person_org = rng.choice(len(org_weight), size=n, p=org_weight)
+    person_spec = rng.choice(len(spec_w), size=n, p=spec_w)
+    person_level = rng.choice(len(LEVEL_SHARES), size=n, p=lw)
+    return person_org, person_spec, person_level
+
+
+def _draw_ages(rng: np.random.Generator, person_level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Age in years (normal by level, within the level's range) and the day of the year of the birthday."""
+    levels = list(LEVEL_SHARES)
+    mean = np.array([AGE[lv][0] for lv in levels])[person_level]
+    sd = np.array([AGE[lv][1] for lv in levels])[person_level]
+    lo = np.array([AGE[lv][2] for lv in levels])[person_level]
+    hi = np.array([AGE[lv][3] for lv in levels])[person_level]
+    age = np.clip(np.round(rng.normal(mean, sd)), lo, hi).astype(int)
+    day_of_year = rng.integers(0, 365, size=person_level.size)
+    return age, day_of_year
+
+
+def _draw_bands(rng: np.random.Generator, person_level: np.ndarray) -> np.ndarray:
+    """An Agenda for Change band within each person's level."""
+    band = np.empty(person_level.size, dtype=object)
+    for i, lv in enumerate(LEVEL_SHARES):
+        m = person_level == i
+        bs, ps = BANDS[lv]
+        band[m] = rng.choice(bs, size=int(m.sum()), p=ps)
+    return band
+
+
+def _draw_contracts(
+    rng: np.random.Generator, staff: int, age: np.ndarray, census_ord: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """FTE, gender, who left (everyone after the first `staff`), start and end day ordinals, leaving reason."""
+    n = age.size
+    fte = np.where(rng.random(n) < 0.72, 1.0, np.round(rng.choice([0.4, 0.5, 0.6, 0.7, 0.8, 0.9], size=n), 2))
+    gender = rng.choice(["Female", "Male", "Unknown"], size=n, p=[0.64, 0.35, 0.01])
+    # Tenure: exponential, capped by age-18 years.
+    max_tenure_days = np.maximum((age - 18) * 365, 30)
+    tenure_days = np.minimum(rng.exponential(9 * 365, size=n).astype(int), max_tenure_days)
+    is_leaver = np.zeros(n, dtype=bool)
+    is_leaver[staff:] = True
+    # Leavers left within the 12 months; they had started at least a month before leaving.
+    end_ord = np.where(is_leaver, census_ord - rng.integers(0, 365, size=n), 0)
+    start_ord = np.where(is_leaver, end_ord - np.maximum(tenure_days, 30), census_ord - tenure_days)
+    reasons = np.array([r for r, _ in LEAVING_REASONS])
+    rp = np.array([p for _, p in LEAVING_REASONS])
+    reason = np.where(is_leaver, rng.choice(reasons, size=n, p=rp / rp.sum()), np.array(None, dtype=object))
+    return fte, gender, is_leaver, start_ord, end_ord, reason
+
+
+def _draw_training(
+    rng: np.random.Generator,
+    level_arr: np.ndarray,
+    is_leaver: np.ndarray,
+    start_ord: np.ndarray,
+    census_ord: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training programme and expected completion date (ISO) of trainees and some apprentices at assistant
+    level. A trainee in post started when their programme did, so `start_ord` is set for them (in place)."""
+    n = level_arr.size
+    programme = np.full(n, "none", dtype=object)
+    expected = np.full(n, None, dtype=object)
+    for lv, (prog, years) in PROGRAMME.items():
+        m = level_arr == lv
+        programme[m] = prog
+        # Trainees are spread over the years of their programme.
+        into = rng.integers(0, years * 365, size=int(m.sum()))
+        start_ord[m] = np.where(is_leaver[m], start_ord[m], census_ord - into)
+        exp = census_ord - into + years * 365
+        expected[m] = [date.fromordinal(int(x)).isoformat() for x in exp]
+    appr = (level_arr == "assistant") & (rng.random(n) < 0.08)
+    programme[appr] = "apprenticeship_l2"
+    expected[appr] = [
+        date.fromordinal(int(census_ord + x)).isoformat() for x in rng.integers(30, 365, size=int(appr.sum()))
+    ]
+    return programme, expected
 
 
 def _establishment(extract: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:

@@ -9,15 +9,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from hcsworkforce.errors import UserInputError
 from hcsworkforce.routing.deps import current_user, verify_csrf
-from hcsworkforce.services import engines
+from hcsworkforce.services import scenarios
 from hcsworkforce.services.accounts import User
-from hcsworkforce.web.pages import problem_lines, render, scenario_text, submit
+from hcsworkforce.web.pages import problem_lines, render, submit, upload_text
 
 router = APIRouter(include_in_schema=False)
 
 
 def _deployment_context(user: User, errors: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"examples": engines.examples("surge"), "errors": errors, "scope_label": user.describe_scope()}
+    return {"examples": scenarios.examples("surge"), "errors": errors, "scope_label": user.describe_scope()}
 
 
 @router.get("/deployment")
@@ -33,7 +33,7 @@ async def deployment_run(
     scenario_file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     try:
-        text = await scenario_text(scenario_file)
+        text = await upload_text(scenario_file)
         params = {"example": example or None, "scenario_yaml": text}
         job_id = await submit(request, user, "deployment", params)
     except UserInputError as e:

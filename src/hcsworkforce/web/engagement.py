@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from hcsworkforce.errors import UserInputError
 from hcsworkforce.routing.deps import ctx, current_user
-from hcsworkforce.routing.queries import Code
+from hcsworkforce.routing.queries import engagement_query
 from hcsworkforce.services import access
 from hcsworkforce.services import engagement as engagement_service
 from hcsworkforce.services.accounts import User
-from hcsworkforce.web.pages import encode_query, render
+from hcsworkforce.web.pages import encode_query, render, run_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,38 +21,23 @@ router = APIRouter(include_in_schema=False)
 async def engagement_page(
     request: Request,
     user: Annotated[User, Depends(current_user)],
-    region: Code = None,
-    organisation: Code = None,
-    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-    group: Annotated[str | None, Query(max_length=80)] = None,
+    query: Annotated[engagement_service.EngagementQuery, Depends(engagement_query)],
 ) -> Response:
-    c = ctx(request)
+    store = ctx(request).store
     context: dict[str, Any] = {
         "options": access.dimension_options(user.scope),
-        "region": region,
-        "organisation": organisation,
-        "group": group or "healthcare_scientists",
+        "region": query.region,
+        "organisation": query.organisation,
+        "group": query.group,
         "error": None,
         "view": None,
     }
-    try:
-        view = await run_in_threadpool(
-            lambda: engagement_service.engagement(
-                c.store,
-                user.scope,
-                region=region,
-                organisation=organisation,
-                year=year,
-                group=group,
-                suppress_below=c.settings.suppress_below,
-            )
-        )
-    except UserInputError as e:
-        context["error"] = e.summary()
-    else:
+    result = await run_service(context, engagement_service.run, store, query, user.scope)
+    if result is not None:
         context.update(
-            view=view,
-            qs=encode_query(region=region, organisation=organisation, year=view.year, group=view.group),
-            year_options=[(str(y), str(y)) for y in reversed(view.years)],
+            qs=encode_query(
+                region=query.region, organisation=query.organisation, year=result.year, group=result.group
+            ),
+            year_options=[(str(y), str(y)) for y in reversed(result.years)],
         )
     return render(request, "engagement.html", context)

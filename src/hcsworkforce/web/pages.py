@@ -20,7 +20,7 @@ from hcsworkforce.errors import UserInputError
 from hcsworkforce.routing.deps import ctx, session
 from hcsworkforce.routing.sessions import CSRF_FIELD
 from hcsworkforce.routing.submit import submit_run
-from hcsworkforce.services import cache, engines
+from hcsworkforce.services import cache, scenarios
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -169,28 +169,10 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-# -- sign in -----------------------------------------------------------------------------------------------
-
-
-# -- home --------------------------------------------------------------------------------------------------
-
-
-# -- profile -----------------------------------------------------------------------------------------------
+# -- forms and queries --------------------------------------------------------------------------------------
 def query_string(filters: dict[str, str], **extra: str | None) -> str:
     params = {**filters, **{k: v for k, v in extra.items() if v}}
     return urlencode(params)
-
-
-# -- benchmarking ------------------------------------------------------------------------------------------
-
-
-# -- upload and runs ---------------------------------------------------------------------------------------
-
-
-# -- scenarios and surge deployment -------------------------------------------------------------------------
-
-
-# -- about the data ----------------------------------------------------------------------------------------
 
 
 def encode_query(**params: Any) -> str:
@@ -210,17 +192,19 @@ def problem_rows(e: UserInputError) -> list[dict[str, Any]]:
     ]
 
 
-async def scenario_text(upload: UploadFile | None) -> str | None:
-    """The text of an uploaded scenario file, or None when no file was chosen."""
+async def upload_text(
+    upload: UploadFile | None, max_bytes: int = scenarios.MAX_YAML_BYTES, what: str = "scenario file"
+) -> str | None:
+    """The text of an uploaded YAML file (a scenario, a WISN file), or None when no file was chosen."""
     if upload is None or not upload.filename:
         return None
-    data = await upload.read(engines.MAX_YAML_BYTES + 1)
-    if len(data) > engines.MAX_YAML_BYTES:
-        raise UserInputError(f"the scenario file is larger than {engines.MAX_YAML_BYTES // 1000} kB")
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UserInputError(f"the {what} is larger than {max_bytes // 1000} kB")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserInputError("the scenario file is not text saved as UTF-8") from None
+        raise UserInputError(f"the {what} is not text saved as UTF-8") from None
 
 
 def problem_lines(e: UserInputError) -> list[tuple[str, str]]:
@@ -236,3 +220,15 @@ def problem_lines(e: UserInputError) -> list[tuple[str, str]]:
 
 async def submit(request: Request, user: User, kind: str, params: dict[str, Any]) -> str:
     return await run_in_threadpool(submit_run, request, user, kind, params)
+
+
+async def run_service(context: dict[str, Any], run: Callable[..., Any], *args: Any) -> Any:
+    """Run a service off the event loop and put its result in the page's context as `view`; a UserInputError
+    goes there as `error` instead (and None comes back), for the page to show beside its form."""
+    try:
+        result = await run_in_threadpool(run, *args)
+    except UserInputError as e:
+        context["error"] = e.summary()
+        return None
+    context["view"] = result
+    return result

@@ -4,54 +4,56 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from hcsworkforce import reference
-from hcsworkforce.errors import UserInputError
+from hcsworkforce.report import charts
 from hcsworkforce.routing.deps import current_user
+from hcsworkforce.routing.queries import pathways_query
 from hcsworkforce.services import pathways as pathways_service
 from hcsworkforce.services.accounts import User
-from hcsworkforce.web import charts
-from hcsworkforce.web.pages import encode_query, render
+from hcsworkforce.web.pages import encode_query, render, run_service
 
 router = APIRouter(include_in_schema=False)
 
 
+def _chart(result: pathways_service.PathwaysResult) -> str | None:
+    if not result.pathways:
+        return None
+    return charts.bar_chart(
+        [(f"{r['rank']}. {r['route']}", r["total_years"]) for r in result.pathways][:15],
+        title="Total years of each pathway (training and required experience)",
+        unit="years",
+        chart_id="pathways",
+    )
+
+
 @router.get("/pathways")
-def pathways_page(
+async def pathways_page(
     request: Request,
     user: Annotated[User, Depends(current_user)],
-    from_level: Annotated[str, Query(max_length=40)] = "new_entrant",
-    to_level: Annotated[str, Query(max_length=40)] = "clinical_scientist",
-    specialism: Annotated[str | None, Query(max_length=80)] = None,
+    query: Annotated[pathways_service.PathwaysQuery, Depends(pathways_query)],
 ) -> Response:
     context: dict[str, Any] = {
         "levels": pathways_service.level_options(),
         "specialisms": sorted(
             ((s.id, s.name) for s in reference.specialisms().values()), key=lambda kv: kv[1]
         ),
-        "from_level": from_level,
-        "to_level": to_level,
-        "specialism": specialism,
+        "from_level": query.from_level,
+        "to_level": query.to_level,
+        "specialism": query.specialism,
         "error": None,
         "view": None,
     }
-    try:
-        view = pathways_service.pathways(from_level, to_level, specialism)
-    except UserInputError as e:
-        context["error"] = e.summary()
-    else:
+    result = await run_service(context, pathways_service.run, None, query, user.scope)
+    if result is not None:
         context.update(
-            view=view,
-            qs=encode_query(from_level=from_level, to_level=to_level, specialism=specialism),
-            svg=charts.bar_chart(
-                [(f"{r['rank']}. {r['route']}", r["total_years"]) for r in view.pathways][:15],
-                title="Total years of each pathway (training and required experience)",
-                unit="years",
-                chart_id="pathways",
-            )
-            if view.pathways
-            else None,
+            qs=encode_query(
+                from_level=result.from_level, to_level=result.to_level, specialism=result.specialism
+            ),
+            columns=pathways_service.PATHWAY_COLUMNS,
+            route_columns=pathways_service.ROUTE_COLUMNS,
+            svg=_chart(result),
         )
     return render(request, "pathways.html", context)

@@ -6,71 +6,59 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from hcsworkforce.errors import UserInputError
+from hcsworkforce.report import charts
 from hcsworkforce.routing.deps import ctx, current_user
-from hcsworkforce.routing.queries import Code
+from hcsworkforce.routing.queries import people_query
 from hcsworkforce.services import access
 from hcsworkforce.services import people as people_service
 from hcsworkforce.services.accounts import User
-from hcsworkforce.web import charts
-from hcsworkforce.web.pages import encode_query, render
+from hcsworkforce.web.pages import encode_query, render, run_service
 
 router = APIRouter(include_in_schema=False)
+
+
+def _chart(result: people_service.PeopleResult) -> str | None:
+    if not result.by_region:
+        return None
+    return charts.stacked_bar_chart(
+        [
+            (
+                str(r["region_name"] or r["region_code"]) + ": " + str(r["role"]).replace("_", " "),
+                r["vacant"],
+                r["ending"],
+            )
+            for r in result.by_region
+        ][:30],
+        names=("Vacant", f"Ending within {result.ending_within_days} days"),
+        title="Key posts vacant or ending, by region and role",
+        chart_id="people",
+    )
 
 
 @router.get("/people")
 async def people_page(
     request: Request,
     user: Annotated[User, Depends(current_user)],
-    region: Code = None,
-    organisation: Code = None,
-    include_filled: bool = False,
+    query: Annotated[people_service.PeopleQuery, Depends(people_query)],
 ) -> Response:
-    c = ctx(request)
+    store = ctx(request).store
     context: dict[str, Any] = {
         "options": access.dimension_options(user.scope),
-        "region": region,
-        "organisation": organisation,
-        "include_filled": include_filled,
+        "region": query.region,
+        "organisation": query.organisation,
+        "include_filled": query.include_filled,
         "error": None,
         "view": None,
     }
-    try:
-        view = await run_in_threadpool(
-            lambda: people_service.people_gaps(
-                c.store,
-                user.scope,
-                region=region,
-                organisation=organisation,
-                as_of=None,
-                ending_within_days=90,
-                include_filled=include_filled,
-            )
-        )
-    except UserInputError as e:
-        context["error"] = e.summary()
-    else:
+    result = await run_service(context, people_service.run, store, query, user.scope)
+    if result is not None:
         context.update(
-            view=view,
             qs=encode_query(
-                region=region, organisation=organisation, include_filled="true" if include_filled else None
+                region=query.region,
+                organisation=query.organisation,
+                include_filled="true" if query.include_filled else None,
             ),
-            svg=charts.stacked_bar_chart(
-                [
-                    (
-                        str(r["region_name"] or r["region_code"]) + ": " + str(r["role"]).replace("_", " "),
-                        r["vacant"],
-                        r["ending"],
-                    )
-                    for r in view.by_region
-                ][:30],
-                names=("Vacant", "Ending within 90 days"),
-                title="Key posts vacant or ending, by region and role",
-                chart_id="people",
-            )
-            if view.by_region
-            else None,
+            svg=_chart(result),
         )
     return render(request, "people.html", context)

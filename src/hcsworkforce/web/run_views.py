@@ -1,5 +1,5 @@
-"""What a finished projection, comparison or deployment plan shows: charts drawn from the tables of
-api.engines.result_tables, each beside its table and the links to download it."""
+"""What a finished projection, comparison or deployment plan shows: charts drawn from the tables its service
+makes of the stored result (the same tables /api/v1/jobs/{id}/tables/ downloads), each beside its table."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from markupsafe import Markup
 
 from hcsworkforce.model import labels
-from hcsworkforce.services import engines
-from hcsworkforce.web import charts
+from hcsworkforce.report import charts
+from hcsworkforce.services import deploy, projection
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _fan(rows: list[dict[str, Any]], metrics: list[tuple[str, str, str]]) -> lis
 
 
 def projection_view(result: dict[str, Any]) -> RunView:
-    tables = engines.result_tables("projection", result)
+    tables = projection.tables_of(result)
     totals = result.get("totals") or []
     years = [r["year"] for r in totals]
     resolved = result.get("resolved_scenario") or {}
@@ -108,8 +108,8 @@ def projection_view(result: dict[str, Any]) -> RunView:
     view.parts.append(
         Part(
             id="gapfan",
-            title="The gap (supply minus demand, FTE)",
-            intro="Below zero is a shortfall.",
+            title="The gap (demand minus supply, FTE)",
+            intro="Above zero is a shortfall: more FTE needed than in post.",
             table="totals",
             what="the gap by year",
             records=tables["totals"],
@@ -124,7 +124,7 @@ def projection_view(result: dict[str, Any]) -> RunView:
             show_table=False,
         )
     )
-    gap = tables["gap-by-specialism"]
+    gap = tables.get("gap-by-specialism", [])
     last = gap[0]["year"] if gap else ""
     view.parts.append(
         Part(
@@ -157,7 +157,7 @@ def projection_view(result: dict[str, Any]) -> RunView:
             title="Every year by specialism",
             table="by-specialism",
             what="every year by specialism",
-            records=tables["by-specialism"],
+            records=tables.get("by-specialism", []),
             caption="",
             show_table=False,
         )
@@ -178,7 +178,7 @@ def projection_view(result: dict[str, Any]) -> RunView:
 
 
 def compare_view(result: dict[str, Any]) -> RunView:
-    tables = engines.result_tables("compare", result)
+    tables = projection.compare_tables_of(result)
     (a, b) = result.get("scenarios") or [{}, {}]
     totals = result.get("totals") or []
     years = [r["year"] for r in totals]
@@ -193,7 +193,7 @@ def compare_view(result: dict[str, Any]) -> RunView:
         ],
         notes=list(dict.fromkeys(result.get("notes") or [])),
     )
-    for metric, title in (("supply_fte", "Supply (FTE)"), ("gap_fte", "Gap, supply minus demand (FTE)")):
+    for metric, title in (("supply_fte", "Supply (FTE)"), ("gap_fte", "Gap, demand minus supply (FTE)")):
         series = [
             (
                 "A: " + str(a.get("name")),
@@ -227,7 +227,7 @@ def compare_view(result: dict[str, Any]) -> RunView:
             title="By specialism",
             table="by-specialism",
             what="both scenarios by specialism and year",
-            records=tables["by-specialism"],
+            records=tables.get("by-specialism", []),
             caption="",
             show_table=False,
         )
@@ -248,7 +248,7 @@ def compare_view(result: dict[str, Any]) -> RunView:
 
 
 def deployment_view(result: dict[str, Any]) -> RunView:
-    tables = engines.result_tables("deployment", result)
+    tables = deploy.tables_of(result)
     totals = result.get("totals") or {}
     notes = list(result.get("notes") or [])
     view = RunView(
@@ -330,10 +330,8 @@ def deployment_view(result: dict[str, Any]) -> RunView:
 
 
 def view_for(kind: str, result: dict[str, Any] | None) -> RunView | None:
-    if not result or kind not in engines.RESULT_KINDS:
+    """The page's view of a finished run; None for a kind with no page of its own yet (commission)."""
+    if not result:
         return None
-    if kind == "projection":
-        return projection_view(result)
-    if kind == "compare":
-        return compare_view(result)
-    return deployment_view(result)
+    views = {"projection": projection_view, "compare": compare_view, "deployment": deployment_view}
+    return views[kind](result) if kind in views else None

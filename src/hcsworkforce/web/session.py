@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hcsworkforce.routing.deps import client_ip, ctx, optional_user, session, verify_csrf
-from hcsworkforce.services import accounts
-from hcsworkforce.services.accounts import Throttled
+from hcsworkforce.routing.deps import SignInFailed, optional_user, sign_in, sign_out, verify_csrf
 from hcsworkforce.web.pages import render, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -23,45 +21,21 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/sign-in", dependencies=[Depends(verify_csrf)])
-def sign_in(
+def sign_in_form(
     request: Request,
     username: Annotated[str, Form(max_length=100)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    store = ctx(request).store
     try:
-        user = accounts.authenticate(store, username, password, ip=client_ip(request))
-    except Throttled:
-        return render(
-            request,
-            "sign_in.html",
-            {
-                "next": safe_next(next),
-                "username": username,
-                "error": "There have been too many failed attempts to sign in to this account. Try again in 15 minutes.",
-            },
-            status_code=429,
-        )
-    if user is None:
-        return render(
-            request,
-            "sign_in.html",
-            {
-                "next": safe_next(next),
-                "username": username,
-                "error": "The user name or password is not right.",
-            },
-            status_code=401,
-        )
-    session(request).sign_in(user.id, user.session_epoch)
+        sign_in(request, username, password)
+    except SignInFailed as e:
+        context = {"next": safe_next(next), "username": username, "error": e.message}
+        return render(request, "sign_in.html", context, status_code=e.status_code)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/sign-out", dependencies=[Depends(verify_csrf)])
-def sign_out(request: Request) -> Response:
-    user = optional_user(request)
-    if user is not None:
-        accounts.audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
-    session(request).sign_out()
+def sign_out_form(request: Request) -> Response:
+    sign_out(request)
     return RedirectResponse("/sign-in", status_code=303)

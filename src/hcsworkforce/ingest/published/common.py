@@ -18,6 +18,7 @@ from typing import Any
 import fastexcel
 import polars as pl
 
+from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.reader import ROW_COL, read_table
 
@@ -315,8 +316,6 @@ def cell(rec: dict[str, Any], cols: dict[str, str], canon: str) -> str:
 def resolve_region(code: str | None, name: str | None) -> str | None:
     """An NHS England region code from a published code (Y56 ...) or name ('NORTH EAST AND YORKSHIRE',
     'London Commissioning Region'); None when neither is one of the seven regions we know."""
-    from hcsworkforce import reference
-
     regions = reference.regions()
     c = (code or "").strip().upper()
     if c in regions:

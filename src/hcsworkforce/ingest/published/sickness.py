@@ -24,6 +24,7 @@ from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.published.common import (
     Collector,
+    Number,
     Table,
     cell,
     map_columns,
@@ -115,120 +116,153 @@ def read(table: Table, layout: str, period: date | None, trusts: dict[str, Any])
     f = table.file
     out: list[dict[str, Any]] = []
     for rec in table.frame.iter_rows(named=True):
-        row = int(rec[ROW_COL])
-        before = bad.total
-        month = period
-        if "date" in cols:
-            month = parse_period(cell(rec, cols, "date"))
-            if month is None:
-                bad.add(
-                    "is not a date",
-                    file=f,
-                    row=row,
-                    column=cols["date"],
-                    value=cell(rec, cols, "date"),
-                    expected="the month's last day, such as 30/11/2021",
-                )
-        btype = cell(rec, cols, "breakdown_type").upper() or "REPORTING_ORG"
-        level = BREAKDOWN_TYPES.get(btype)
-        if level is None:
-            bad.add(
-                "is not a breakdown type",
-                file=f,
-                row=row,
-                column=cols.get("breakdown_type", "BREAKDOWN_TYPE"),
-                value=btype,
-                expected=", ".join(t for t in BREAKDOWN_TYPES if t != "REPORTING_ORG"),
-            )
-        org = cell(rec, cols, "org_code").upper()
-        if level == "organisation" and not reference.ODS_CODE_RE.match(org):
-            bad.add(
-                "is not an ODS code",
-                file=f,
-                row=row,
-                column=cols.get("org_code", "ORG_CODE"),
-                value=org,
-                expected="an ODS code such as RGT",
-            )
-        region_name = cell(rec, cols, "region_name") or None
-        region = resolve_region(cell(rec, cols, "region_code"), region_name)
-        bvalue = cell(rec, cols, "breakdown_value") or None
-        if level == "region" and region is None:
-            region = resolve_region(None, bvalue)
-            if region is None:
-                bad.add(
-                    "is not an NHS England region",
-                    file=f,
-                    row=row,
-                    column=cols.get("breakdown_value", "BREAKDOWN_VALUE"),
-                    value=bvalue,
-                    expected="one of " + ", ".join(reference.regions().values()),
-                )
-        lost = read_number(
-            cell(rec, cols, "fte_days_lost"), bad, file=f, row=row, column=cols["fte_days_lost"]
-        )
-        avail = read_number(
-            cell(rec, cols, "fte_days_available"), bad, file=f, row=row, column=cols["fte_days_available"]
-        )
-        rate_text = cell(rec, cols, "rate_percent")
-        both_blank = bool(lost and avail and lost.suppressed and avail.suppressed)
-        # NHS England's breakdowns file carries a placeholder row (Special Health Authority) with no days and a
-        # rate of 9999: with no days there is no rate, so the row is kept as suppressed, not as 9999%.
-        rate = (
-            None
-            if both_blank
-            else read_number(
-                rate_text,
-                bad,
-                file=f,
-                row=row,
-                column=cols.get("rate_percent", "SICKNESS_ABSENCE_RATE_PERCENT"),
-                high=100.0,
-                what="a percentage from 0 to 100",
-            )
-            if "rate_percent" in cols
-            else None
-        )
-        if lost and avail and lost.value is not None and avail.value is not None and lost.value > avail.value:
-            bad.add(
-                "more FTE days lost than available",
-                file=f,
-                row=row,
-                column=cols["fte_days_lost"],
-                value=cell(rec, cols, "fte_days_lost"),
-                expected=f"at most FTE_DAYS_AVAILABLE ({cell(rec, cols, 'fte_days_available')})",
-            )
-        if bad.total > before:
-            continue
-        assert lost is not None and avail is not None
-        if region is None and org in trusts:
-            region = trusts[org].region_code
-        staff_group = cell(rec, cols, "staff_group") or (bvalue if btype in STAFF_GROUP_BREAKDOWNS else None)
-        suppressed = lost.suppressed or avail.suppressed
-        out.append(
-            {
-                "row": row,
-                "period": month,
-                "breakdown_type": btype,
-                "breakdown_value": bvalue,
-                "data_level": level,
-                "region_code": region,
-                "region_name": region_name,
-                "org_code": org or None,
-                "org_name": cell(rec, cols, "org_name") or None,
-                "org_type": cell(rec, cols, "org_type") or None,
-                "benchmark_group": cell(rec, cols, "benchmark_group") or None,
-                "staff_group": staff_group,
-                "fte_days_lost": None if suppressed else lost.value,
-                "fte_days_available": None if suppressed else avail.value,
-                "rate_percent": None if suppressed or rate is None else rate.value,  # null where blank
-                "suppressed": suppressed,
-            }
-        )
+        record = _sickness_row(rec, cols, period, f, bad, trusts)
+        if record is not None:
+            out.append(record)
     if table.frame.height == 0:
         bad.add("the file has a header but no rows", file=f, row=table.header_row + 1, expected="data rows")
     bad.raise_if_any()
     return pl.DataFrame(out, schema=SCHEMA, orient="row") if out else pl.DataFrame(schema=SCHEMA)
+
+
+def _sickness_row(
+    rec: dict[str, Any],
+    cols: dict[str, str],
+    period: date | None,
+    f: str,
+    bad: Collector,
+    trusts: dict[str, Any],
+) -> dict[str, Any] | None:
+    """One row as a record, or None with its problems added to `bad`."""
+    row = int(rec[ROW_COL])
+    before = bad.total
+    month = period
+    if "date" in cols:
+        month = parse_period(cell(rec, cols, "date"))
+        if month is None:
+            bad.add(
+                "is not a date",
+                file=f,
+                row=row,
+                column=cols["date"],
+                value=cell(rec, cols, "date"),
+                expected="the month's last day, such as 30/11/2021",
+            )
+    btype = cell(rec, cols, "breakdown_type").upper() or "REPORTING_ORG"
+    level = BREAKDOWN_TYPES.get(btype)
+    if level is None:
+        bad.add(
+            "is not a breakdown type",
+            file=f,
+            row=row,
+            column=cols.get("breakdown_type", "BREAKDOWN_TYPE"),
+            value=btype,
+            expected=", ".join(t for t in BREAKDOWN_TYPES if t != "REPORTING_ORG"),
+        )
+    org = cell(rec, cols, "org_code").upper()
+    if level == "organisation" and not reference.ODS_CODE_RE.match(org):
+        bad.add(
+            "is not an ODS code",
+            file=f,
+            row=row,
+            column=cols.get("org_code", "ORG_CODE"),
+            value=org,
+            expected="an ODS code such as RGT",
+        )
+    region_name = cell(rec, cols, "region_name") or None
+    bvalue = cell(rec, cols, "breakdown_value") or None
+    region = _row_region(rec, cols, level, region_name, bvalue, f, row, bad)
+    lost, avail, rate = _days_and_rate(rec, cols, f, row, bad)
+    if bad.total > before:
+        return None
+    assert lost is not None and avail is not None
+    if region is None and org in trusts:
+        region = trusts[org].region_code
+    staff_group = cell(rec, cols, "staff_group") or (bvalue if btype in STAFF_GROUP_BREAKDOWNS else None)
+    suppressed = lost.suppressed or avail.suppressed
+    return {
+        "row": row,
+        "period": month,
+        "breakdown_type": btype,
+        "breakdown_value": bvalue,
+        "data_level": level,
+        "region_code": region,
+        "region_name": region_name,
+        "org_code": org or None,
+        "org_name": cell(rec, cols, "org_name") or None,
+        "org_type": cell(rec, cols, "org_type") or None,
+        "benchmark_group": cell(rec, cols, "benchmark_group") or None,
+        "staff_group": staff_group,
+        "fte_days_lost": None if suppressed else lost.value,
+        "fte_days_available": None if suppressed else avail.value,
+        "rate_percent": None if suppressed or rate is None else rate.value,  # null where blank
+        "suppressed": suppressed,
+    }
+
+
+def _row_region(
+    rec: dict[str, Any],
+    cols: dict[str, str],
+    level: str | None,
+    region_name: str | None,
+    bvalue: str | None,
+    f: str,
+    row: int,
+    bad: Collector,
+) -> str | None:
+    """The row's NHS England region: from its region columns, or a region breakdown's value."""
+    region = resolve_region(cell(rec, cols, "region_code"), region_name)
+    if level == "region" and region is None:
+        region = resolve_region(None, bvalue)
+        if region is None:
+            bad.add(
+                "is not an NHS England region",
+                file=f,
+                row=row,
+                column=cols.get("breakdown_value", "BREAKDOWN_VALUE"),
+                value=bvalue,
+                expected="one of " + ", ".join(reference.regions().values()),
+            )
+    return region
+
+
+def _days_and_rate(
+    rec: dict[str, Any], cols: dict[str, str], f: str, row: int, bad: Collector
+) -> tuple[Number | None, Number | None, Number | None]:
+    """FTE days lost and available, and the rate; no more days lost than available."""
+    lost = read_number(cell(rec, cols, "fte_days_lost"), bad, file=f, row=row, column=cols["fte_days_lost"])
+    avail = read_number(
+        cell(rec, cols, "fte_days_available"), bad, file=f, row=row, column=cols["fte_days_available"]
+    )
+    rate_text = cell(rec, cols, "rate_percent")
+    both_blank = bool(lost and avail and lost.suppressed and avail.suppressed)
+    # NHS England's breakdowns file carries a placeholder row (Special Health Authority) with no days and a
+    # rate of 9999: with no days there is no rate, so the row is kept as suppressed, not as 9999%.
+    rate = (
+        None
+        if both_blank
+        else read_number(
+            rate_text,
+            bad,
+            file=f,
+            row=row,
+            column=cols.get("rate_percent", "SICKNESS_ABSENCE_RATE_PERCENT"),
+            high=100.0,
+            what="a percentage from 0 to 100",
+        )
+        if "rate_percent" in cols
+        else None
+    )
+    if lost and avail and lost.value is not None and avail.value is not None and lost.value > avail.value:
+        bad.add(
+            "more FTE days lost than available",
+            file=f,
+            row=row,
+            column=cols["fte_days_lost"],
+            value=cell(rec, cols, "fte_days_lost"),
+            expected=f"at most FTE_DAYS_AVAILABLE ({cell(rec, cols, 'fte_days_available')})",
+        )
+    return lost, avail, rate
 
 
 def suppressed_cells(df: pl.DataFrame) -> int:

@@ -196,112 +196,14 @@ def read_sheet(
     seen: dict[str, int] = {}
     for rec in table.frame.iter_rows(named=True):
         row = int(rec[ROW_COL])
-        code_text = str(rec.get(ident.get("org_code", "")) or "")
-        name = str(rec.get(ident.get("org_name", "")) or "")
-        org, ok = _organisation(code_text, name)
-        if not ok or org is None:
-            bad.add(
-                "is not an ODS code",
-                file=label,
-                row=row,
-                column=ident.get("org_code", "ODS code"),
-                value=code_text,
-                expected="an ODS code such as RGT, merged codes such as 01T/01V, or a national row",
-            )
+        who = _respondent(rec, ident, sheet, year, label, row, bad, seen)
+        if who is None:
             continue
-        if org in seen:
-            bad.add(
-                f"repeats row {seen[org]:,}",
-                file=label,
-                row=row,
-                column=ident.get("org_code", "ODS code"),
-                value=code_text,
-                expected="one row per organisation in a sheet",
-            )
-            continue
-        seen[org] = row
-        who = {
-            "row": row,
-            "sheet": sheet,
-            "year": year,
-            "org_code": org,
-            "org_name": name or None,
-            "benchmarking_group": _text(rec, ident, "benchmarking_group"),
-            "region": _text(rec, ident, "region"),
-            "ics": _text(rec, ident, "ics"),
-            "weighting": _text(rec, ident, "weighting"),
-        }
-        org_base = None
-        if "responses" in ident:
-            n = read_number(
-                _text(rec, ident, "responses"),
-                bad,
-                file=label,
-                row=row,
-                column=ident["responses"],
-                whole=True,
-                what="a whole number of responses",
-            )
-            org_base = n.value if n else None
-        base_of: dict[str, float | None] = {}
-        for q, h in bases.items():
-            n = read_number(
-                str(rec.get(h) or ""),
-                bad,
-                file=label,
-                row=row,
-                column=h,
-                whole=True,
-                what="a whole number of responses",
-            )
-            base_of[q] = n.value if n else None
-        for h, (q, option) in responses.items():
-            v = read_number(
-                str(rec.get(h) or ""),
-                bad,
-                file=label,
-                row=row,
-                column=h,
-                high=100.0,
-                what="a percentage from 0 to 100",
-            )
-            if v is None:
-                continue
-            vals.append(v.value)
-            out.append(
-                {
-                    **who,
-                    "question": q,
-                    "response": option,
-                    "measure": "percent",
-                    "value": v.value,
-                    "suppressed": v.suppressed,
-                    "base": base_of.get(q, org_base),
-                }
-            )
-        for h, pid in scores.items():
-            v = read_number(
-                str(rec.get(h) or ""),
-                bad,
-                file=label,
-                row=row,
-                column=h,
-                high=10.0,
-                what="a score from 0 to 10",
-            )
-            if v is None:
-                continue
-            out.append(
-                {
-                    **who,
-                    "question": pid,
-                    "response": None,
-                    "measure": "score",
-                    "value": v.value,
-                    "suppressed": v.suppressed,
-                    "base": org_base,
-                }
-            )
+        org_base, base_of = _response_bases(rec, ident, bases, label, row, bad)
+        percents = _percent_rows(rec, who, responses, base_of, org_base, label, row, bad)
+        vals.extend(r["value"] for r in percents)
+        out.extend(percents)
+        out.extend(_score_rows(rec, who, scores, org_base, label, row, bad))
     df = pl.DataFrame(out, schema=SCHEMA, orient="row") if out else pl.DataFrame(schema=SCHEMA)
     present = [v for v in vals if v is not None]
     if present and max(present) <= 1.0 and any(v > 0 for v in present):
@@ -316,6 +218,160 @@ def read_sheet(
             f"{label}: percentages are stored as fractions of 1 in the workbook; read as percentages"
         )
     return df, notes
+
+
+def _respondent(
+    rec: dict[str, Any],
+    ident: dict[str, str],
+    sheet: str,
+    year: int,
+    label: str,
+    row: int,
+    bad: Collector,
+    seen: dict[str, int],
+) -> dict[str, Any] | None:
+    """Who a row describes (organisation and its groupings), or None where its code is bad or repeated."""
+    code_text = str(rec.get(ident.get("org_code", "")) or "")
+    name = str(rec.get(ident.get("org_name", "")) or "")
+    org, ok = _organisation(code_text, name)
+    if not ok or org is None:
+        bad.add(
+            "is not an ODS code",
+            file=label,
+            row=row,
+            column=ident.get("org_code", "ODS code"),
+            value=code_text,
+            expected="an ODS code such as RGT, merged codes such as 01T/01V, or a national row",
+        )
+        return None
+    if org in seen:
+        bad.add(
+            f"repeats row {seen[org]:,}",
+            file=label,
+            row=row,
+            column=ident.get("org_code", "ODS code"),
+            value=code_text,
+            expected="one row per organisation in a sheet",
+        )
+        return None
+    seen[org] = row
+    return {
+        "row": row,
+        "sheet": sheet,
+        "year": year,
+        "org_code": org,
+        "org_name": name or None,
+        "benchmarking_group": _text(rec, ident, "benchmarking_group"),
+        "region": _text(rec, ident, "region"),
+        "ics": _text(rec, ident, "ics"),
+        "weighting": _text(rec, ident, "weighting"),
+    }
+
+
+def _response_bases(
+    rec: dict[str, Any], ident: dict[str, str], bases: dict[str, str], label: str, row: int, bad: Collector
+) -> tuple[float | None, dict[str, float | None]]:
+    """Responses for the organisation as a whole, and per question where the sheet gives them."""
+    org_base = None
+    if "responses" in ident:
+        n = read_number(
+            _text(rec, ident, "responses"),
+            bad,
+            file=label,
+            row=row,
+            column=ident["responses"],
+            whole=True,
+            what="a whole number of responses",
+        )
+        org_base = n.value if n else None
+    base_of: dict[str, float | None] = {}
+    for q, h in bases.items():
+        n = read_number(
+            str(rec.get(h) or ""),
+            bad,
+            file=label,
+            row=row,
+            column=h,
+            whole=True,
+            what="a whole number of responses",
+        )
+        base_of[q] = n.value if n else None
+    return org_base, base_of
+
+
+def _percent_rows(
+    rec: dict[str, Any],
+    who: dict[str, Any],
+    responses: dict[str, tuple[str, str]],
+    base_of: dict[str, float | None],
+    org_base: float | None,
+    label: str,
+    row: int,
+    bad: Collector,
+) -> list[dict[str, Any]]:
+    """One published row per response option: the percentage giving it."""
+    out: list[dict[str, Any]] = []
+    for h, (q, option) in responses.items():
+        v = read_number(
+            str(rec.get(h) or ""),
+            bad,
+            file=label,
+            row=row,
+            column=h,
+            high=100.0,
+            what="a percentage from 0 to 100",
+        )
+        if v is None:
+            continue
+        out.append(
+            {
+                **who,
+                "question": q,
+                "response": option,
+                "measure": "percent",
+                "value": v.value,
+                "suppressed": v.suppressed,
+                "base": base_of.get(q, org_base),
+            }
+        )
+    return out
+
+
+def _score_rows(
+    rec: dict[str, Any],
+    who: dict[str, Any],
+    scores: dict[str, str],
+    org_base: float | None,
+    label: str,
+    row: int,
+    bad: Collector,
+) -> list[dict[str, Any]]:
+    """One published row per People Promise element or theme score (0 to 10)."""
+    out: list[dict[str, Any]] = []
+    for h, pid in scores.items():
+        v = read_number(
+            str(rec.get(h) or ""),
+            bad,
+            file=label,
+            row=row,
+            column=h,
+            high=10.0,
+            what="a score from 0 to 10",
+        )
+        if v is None:
+            continue
+        out.append(
+            {
+                **who,
+                "question": pid,
+                "response": None,
+                "measure": "score",
+                "value": v.value,
+                "suppressed": v.suppressed,
+                "base": org_base,
+            }
+        )
+    return out
 
 
 def _text(rec: dict[str, Any], ident: dict[str, str], canon: str) -> str | None:

@@ -18,6 +18,7 @@ from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.published.common import (
     Collector,
+    Number,
     Table,
     cell,
     map_columns,
@@ -114,117 +115,137 @@ def read(table: Table, period: date | None, trusts: dict[str, Any]) -> pl.DataFr
     f = table.file
     out: list[dict[str, Any]] = []
     for rec in table.frame.iter_rows(named=True):
-        row = int(rec[ROW_COL])
-        before = bad.total
-        label = cell(rec, cols, "period") if "period" in cols else (period.isoformat() if period else "")
-        end = parse_period(label) if "period" in cols else period
-        if end is None:
-            bad.add(
-                "is not a period",
-                file=f,
-                row=row,
-                column=cols.get("period", "PERIOD"),
-                value=label,
-                expected="a month or date such as June 2024, 2024-06-30, or a span such as June 2023 to June 2024",
-            )
-        org = cell(rec, cols, "org_code").upper()
-        region_name = cell(rec, cols, "region_name") or None
-        region = resolve_region(cell(rec, cols, "region_code"), region_name)
-        level = _level(org, region_name or region, cell(rec, cols, "data_level"))
-        if level == "organisation" and not reference.ODS_CODE_RE.match(org):
-            bad.add(
-                "is not an ODS code",
-                file=f,
-                row=row,
-                column=cols.get("org_code", "ORG_CODE"),
-                value=org,
-                expected="an organisation's ODS code such as RGT (or England / a region on a summary row)",
-            )
-        if level == "region" and region is None:
-            bad.add(
-                "is not an NHS England region",
-                file=f,
-                row=row,
-                column=cols.get("region_name", cols.get("region_code", "REGION")),
-                value=region_name or cell(rec, cols, "region_code"),
-                expected="one of " + ", ".join(reference.regions().values()),
-            )
-        group = cell(rec, cols, "staff_group")
-        if not group:
-            bad.add(
-                "the staff group is empty",
-                file=f,
-                row=row,
-                column=cols["staff_group"],
-                expected="a staff group",
-            )
-        leavers = read_number(
-            cell(rec, cols, "leavers"),
-            bad,
-            file=f,
-            row=row,
-            column=cols["leavers"],
-            what="a number of leavers, 0 or more",
-        )
-        denom = read_number(
-            cell(rec, cols, "denominator"),
-            bad,
-            file=f,
-            row=row,
-            column=cols["denominator"],
-            what="a headcount or FTE, 0 or more",
-        )
-        rate = (
-            read_number(
-                cell(rec, cols, "rate"), bad, file=f, row=row, column=cols["rate"], what="a rate, 0 or more"
-            )
-            if "rate" in cols
-            else None
-        )
-        if (
-            leavers
-            and denom
-            and leavers.value is not None
-            and denom.value is not None
-            and leavers.value > 0
-            and denom.value == 0
-        ):
-            bad.add(
-                "leavers with a denominator of 0",
-                file=f,
-                row=row,
-                column=cols["denominator"],
-                value=cell(rec, cols, "denominator"),
-                expected="a denominator above 0 where there are leavers",
-            )
-        if bad.total > before:
-            continue
-        if region is None and org in trusts:
-            region = trusts[org].region_code
-        assert leavers is not None and denom is not None
-        out.append(
-            {
-                "row": row,
-                "period": end,
-                "period_label": label,
-                "data_level": level,
-                "org_code": org if level == "organisation" else None,
-                "org_name": cell(rec, cols, "org_name") or None,
-                "region_code": region,
-                "region_name": region_name,
-                "staff_group": group,
-                "leavers": leavers.value,
-                "leavers_suppressed": leavers.suppressed,
-                "denominator": denom.value,
-                "denominator_suppressed": denom.suppressed,
-                "rate_published": rate.value if rate else None,
-                "rate_suppressed": bool(rate and rate.suppressed),
-            }
-        )
+        record = _turnover_row(rec, cols, period, f, bad, trusts)
+        if record is not None:
+            out.append(record)
     if table.frame.height == 0:
         bad.add("the table has a header but no rows", file=f, row=table.header_row + 1, expected="data rows")
     bad.raise_if_any()
     return pl.DataFrame(out, schema=SCHEMA, orient="row") if out else pl.DataFrame(schema=SCHEMA)
+
+
+def _turnover_row(
+    rec: dict[str, Any],
+    cols: dict[str, str],
+    period: date | None,
+    f: str,
+    bad: Collector,
+    trusts: dict[str, Any],
+) -> dict[str, Any] | None:
+    """One row as a record, or None with its problems added to `bad`."""
+    row = int(rec[ROW_COL])
+    before = bad.total
+    label = cell(rec, cols, "period") if "period" in cols else (period.isoformat() if period else "")
+    end = parse_period(label) if "period" in cols else period
+    if end is None:
+        bad.add(
+            "is not a period",
+            file=f,
+            row=row,
+            column=cols.get("period", "PERIOD"),
+            value=label,
+            expected="a month or date such as June 2024, 2024-06-30, or a span such as June 2023 to June 2024",
+        )
+    org = cell(rec, cols, "org_code").upper()
+    region_name = cell(rec, cols, "region_name") or None
+    region = resolve_region(cell(rec, cols, "region_code"), region_name)
+    level = _level(org, region_name or region, cell(rec, cols, "data_level"))
+    if level == "organisation" and not reference.ODS_CODE_RE.match(org):
+        bad.add(
+            "is not an ODS code",
+            file=f,
+            row=row,
+            column=cols.get("org_code", "ORG_CODE"),
+            value=org,
+            expected="an organisation's ODS code such as RGT (or England / a region on a summary row)",
+        )
+    if level == "region" and region is None:
+        bad.add(
+            "is not an NHS England region",
+            file=f,
+            row=row,
+            column=cols.get("region_name", cols.get("region_code", "REGION")),
+            value=region_name or cell(rec, cols, "region_code"),
+            expected="one of " + ", ".join(reference.regions().values()),
+        )
+    group = cell(rec, cols, "staff_group")
+    if not group:
+        bad.add(
+            "the staff group is empty",
+            file=f,
+            row=row,
+            column=cols["staff_group"],
+            expected="a staff group",
+        )
+    leavers, denom, rate = _leavers_and_denominator(rec, cols, f, row, bad)
+    if bad.total > before:
+        return None
+    if region is None and org in trusts:
+        region = trusts[org].region_code
+    assert leavers is not None and denom is not None
+    return {
+        "row": row,
+        "period": end,
+        "period_label": label,
+        "data_level": level,
+        "org_code": org if level == "organisation" else None,
+        "org_name": cell(rec, cols, "org_name") or None,
+        "region_code": region,
+        "region_name": region_name,
+        "staff_group": group,
+        "leavers": leavers.value,
+        "leavers_suppressed": leavers.suppressed,
+        "denominator": denom.value,
+        "denominator_suppressed": denom.suppressed,
+        "rate_published": rate.value if rate else None,
+        "rate_suppressed": bool(rate and rate.suppressed),
+    }
+
+
+def _leavers_and_denominator(
+    rec: dict[str, Any], cols: dict[str, str], f: str, row: int, bad: Collector
+) -> tuple[Number | None, Number | None, Number | None]:
+    """Leavers, the denominator (headcount or FTE) and the published rate; no leavers out of nobody."""
+    leavers = read_number(
+        cell(rec, cols, "leavers"),
+        bad,
+        file=f,
+        row=row,
+        column=cols["leavers"],
+        what="a number of leavers, 0 or more",
+    )
+    denom = read_number(
+        cell(rec, cols, "denominator"),
+        bad,
+        file=f,
+        row=row,
+        column=cols["denominator"],
+        what="a headcount or FTE, 0 or more",
+    )
+    rate = (
+        read_number(
+            cell(rec, cols, "rate"), bad, file=f, row=row, column=cols["rate"], what="a rate, 0 or more"
+        )
+        if "rate" in cols
+        else None
+    )
+    if (
+        leavers
+        and denom
+        and leavers.value is not None
+        and denom.value is not None
+        and leavers.value > 0
+        and denom.value == 0
+    ):
+        bad.add(
+            "leavers with a denominator of 0",
+            file=f,
+            row=row,
+            column=cols["denominator"],
+            value=cell(rec, cols, "denominator"),
+            expected="a denominator above 0 where there are leavers",
+        )
+    return leavers, denom, rate
 
 
 def suppressed_cells(df: pl.DataFrame) -> int:

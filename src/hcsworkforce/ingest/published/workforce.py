@@ -128,94 +128,114 @@ def read(table: Table, layout: str, period: date | None, trusts: dict[str, Any])
     out: list[dict[str, Any]] = []
     f = table.file
     for rec in table.frame.iter_rows(named=True):
-        row = int(rec[ROW_COL])
-        before = bad.total
-        month = period
-        if "data_month" in cols:
-            month = parse_period(cell(rec, cols, "data_month"))
-            if month is None:
-                bad.add(
-                    "is not a month",
-                    file=f,
-                    row=row,
-                    column=cols["data_month"],
-                    value=cell(rec, cols, "data_month"),
-                    expected="a date such as 2024-03-31 or 31/03/2024, or a month such as March 2024",
-                )
-        level_text = cell(rec, cols, "data_level")
-        org = cell(rec, cols, "org_code").upper()
-        if level_text:
-            level = LEVELS.get(norm_label(level_text))
-            if level is None:
-                bad.add(
-                    "is not a data level",
-                    file=f,
-                    row=row,
-                    column=cols["data_level"],
-                    value=level_text,
-                    expected="National, NHS England region, ICS area or Organisation",
-                )
-        else:
-            level = "organisation" if org else "national"
-        if level == "organisation" and not reference.ODS_CODE_RE.match(org):
-            bad.add(
-                "is not an ODS code",
-                file=f,
-                row=row,
-                column=cols.get("org_code", "ORG_CODE"),
-                value=org,
-                expected="an organisation's ODS code such as RGT",
-            )
-        fte = (
-            read_number(cell(rec, cols, "fte"), bad, file=f, row=row, column=cols.get("fte", "FTE"))
-            if "fte" in cols
-            else None
-        )
-        hc = (
-            read_number(
-                cell(rec, cols, "headcount"),
-                bad,
-                file=f,
-                row=row,
-                column=cols["headcount"],
-                whole=True,
-                what="a whole number, 0 or more",
-            )
-            if "headcount" in cols
-            else None
-        )
-        if bad.total > before:
-            continue
-        region_name = cell(rec, cols, "region_name") or None
-        region = resolve_region(cell(rec, cols, "region_code"), region_name)
-        if region is None and org in trusts:
-            region = trusts[org].region_code
-        out.append(
-            {
-                "row": row,
-                "period": month,
-                "data_level": level,
-                "org_code": org or None,
-                "org_name": cell(rec, cols, "org_name") or None,
-                "region_code": region,
-                "region_name": region_name,
-                "ics_name": cell(rec, cols, "ics_name") or None,
-                "main_staff_group": cell(rec, cols, "main_staff_group") or None,
-                "staff_group_1": cell(rec, cols, "staff_group_1") or None,
-                "staff_group_2": cell(rec, cols, "staff_group_2") or None,
-                "area": cell(rec, cols, "area") or None,
-                "level": cell(rec, cols, "level") or None,
-                "afc_band": cell(rec, cols, "afc_band") or None,
-                "fte": fte.value if fte else None,
-                "fte_suppressed": bool(fte and fte.suppressed),
-                "headcount": hc.value if hc else None,
-                "headcount_suppressed": bool(hc and hc.suppressed),
-            }
-        )
+        record = _workforce_row(rec, cols, period, f, bad, trusts)
+        if record is not None:
+            out.append(record)
     if table.frame.height == 0:
         bad.add("the file has a header but no rows", file=f, row=table.header_row + 1, expected="data rows")
     bad.raise_if_any()
     return pl.DataFrame(out, schema=SCHEMA, orient="row") if out else pl.DataFrame(schema=SCHEMA)
+
+
+def _workforce_row(
+    rec: dict[str, Any],
+    cols: dict[str, str],
+    period: date | None,
+    f: str,
+    bad: Collector,
+    trusts: dict[str, Any],
+) -> dict[str, Any] | None:
+    """One row as a record, or None with its problems added to `bad`."""
+    row = int(rec[ROW_COL])
+    before = bad.total
+    month = period
+    if "data_month" in cols:
+        month = parse_period(cell(rec, cols, "data_month"))
+        if month is None:
+            bad.add(
+                "is not a month",
+                file=f,
+                row=row,
+                column=cols["data_month"],
+                value=cell(rec, cols, "data_month"),
+                expected="a date such as 2024-03-31 or 31/03/2024, or a month such as March 2024",
+            )
+    org = cell(rec, cols, "org_code").upper()
+    level = _data_level(rec, cols, org, f, row, bad)
+    fte = (
+        read_number(cell(rec, cols, "fte"), bad, file=f, row=row, column=cols.get("fte", "FTE"))
+        if "fte" in cols
+        else None
+    )
+    hc = (
+        read_number(
+            cell(rec, cols, "headcount"),
+            bad,
+            file=f,
+            row=row,
+            column=cols["headcount"],
+            whole=True,
+            what="a whole number, 0 or more",
+        )
+        if "headcount" in cols
+        else None
+    )
+    if bad.total > before:
+        return None
+    region_name = cell(rec, cols, "region_name") or None
+    region = resolve_region(cell(rec, cols, "region_code"), region_name)
+    if region is None and org in trusts:
+        region = trusts[org].region_code
+    return {
+        "row": row,
+        "period": month,
+        "data_level": level,
+        "org_code": org or None,
+        "org_name": cell(rec, cols, "org_name") or None,
+        "region_code": region,
+        "region_name": region_name,
+        "ics_name": cell(rec, cols, "ics_name") or None,
+        "main_staff_group": cell(rec, cols, "main_staff_group") or None,
+        "staff_group_1": cell(rec, cols, "staff_group_1") or None,
+        "staff_group_2": cell(rec, cols, "staff_group_2") or None,
+        "area": cell(rec, cols, "area") or None,
+        "level": cell(rec, cols, "level") or None,
+        "afc_band": cell(rec, cols, "afc_band") or None,
+        "fte": fte.value if fte else None,
+        "fte_suppressed": bool(fte and fte.suppressed),
+        "headcount": hc.value if hc else None,
+        "headcount_suppressed": bool(hc and hc.suppressed),
+    }
+
+
+def _data_level(
+    rec: dict[str, Any], cols: dict[str, str], org: str, f: str, row: int, bad: Collector
+) -> str | None:
+    """The row's level (national, region, ICS, organisation), with an organisation's ODS code checked."""
+    level_text = cell(rec, cols, "data_level")
+    if level_text:
+        level = LEVELS.get(norm_label(level_text))
+        if level is None:
+            bad.add(
+                "is not a data level",
+                file=f,
+                row=row,
+                column=cols["data_level"],
+                value=level_text,
+                expected="National, NHS England region, ICS area or Organisation",
+            )
+    else:
+        level = "organisation" if org else "national"
+    if level == "organisation" and not reference.ODS_CODE_RE.match(org):
+        bad.add(
+            "is not an ODS code",
+            file=f,
+            row=row,
+            column=cols.get("org_code", "ORG_CODE"),
+            value=org,
+            expected="an organisation's ODS code such as RGT",
+        )
+    return level
 
 
 def suppressed_cells(df: pl.DataFrame) -> int:

@@ -1,18 +1,28 @@
-"""Charts drawn on the server as inline SVG: no JavaScript, nothing fetched, readable by screen readers.
+"""Every chart, for the pages and the board pack: inline SVG drawn on the server with one set of scales and
+colours (NHS palette; Making Data Count colours for variation); no JavaScript, nothing fetched, readable by
+screen readers.
 
 Every chart is drawn from the same records as the table printed beside it, so the two cannot disagree.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
 
+# The one palette of every chart (NHS identity colours).
 NHS_BLUE = "#005eb8"
 NHS_DARK_BLUE = "#003087"
 NHS_WARM_YELLOW = "#ffb81c"
+NHS_ORANGE = "#ed8b00"
+NHS_RED = "#d5281b"
+NHS_GREEN = "#007f3b"
+NHS_PURPLE = "#330072"
+NHS_MID_GREY = "#4c6272"
+NHS_GREY = "#768692"
 TEXT = "#212b32"
 GRID = "#d8dde0"
 
@@ -123,11 +133,6 @@ def pyramid(
             out.append(f'<text x="{cx_right + 4}" y="{ty:.1f}" font-size="12" fill="{TEXT}">–</text>')
     out.append("</svg>")
     return Markup("".join(out))
-
-
-NHS_ORANGE = "#ed8b00"
-NHS_RED = "#d5281b"
-NHS_GREEN = "#007f3b"
 
 
 def _nice_range(lo: float, hi: float) -> tuple[float, float]:
@@ -292,8 +297,6 @@ def stacked_bar_chart(
 # Making Data Count colours special causes by meaning, not by side: blue for improvement, orange for concern,
 # purple where the metric has no good direction; common-cause points are grey. Shape and the table beside the
 # chart carry the same meaning, so colour is never the only cue.
-NHS_PURPLE = "#330072"
-NHS_MID_GREY = "#4c6272"
 VARIATION_STYLE = {
     "special_cause_improvement": (NHS_BLUE, "improvement"),
     "special_cause_concern": (NHS_ORANGE, "concern"),
@@ -390,7 +393,7 @@ def spc_chart(
     line("upper_limit", NHS_MID_GREY, "6 4", 1.5)
     line("lower_limit", NHS_MID_GREY, "6 4", 1.5)
     line("mean", TEXT, "", 1.5)
-    line("value", "#768692", "", 1.5)
+    line("value", NHS_GREY, "", 1.5)
     for i, p in enumerate(points):
         v = p.get("value")
         if v is None:
@@ -462,8 +465,6 @@ def funnel_chart(
             f'<text x="{left}" y="{top + 20}" font-size="13" fill="{TEXT}">No figures to draw.</text></svg>'
         )
         return Markup("".join(out))
-    import math
-
     x_lo, x_hi = math.log10(max(min(xs), 1e-9)), math.log10(max(max(xs), 1e-9))
     if x_hi - x_lo < 1e-6:
         x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
