@@ -121,7 +121,16 @@ def page(browser: Any) -> Iterator[Any]:
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    pg.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    # A request the browser itself cancels because the page moved on (net::ERR_ABORTED: the favicon of a page
+    # left at once) is not a failure of ours; any other failed request is.
+    pg.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if "ERR_ABORTED" in (r.failure or "")
+            else errors.append(f"request failed: {r.url} ({r.failure})")
+        ),
+    )
     pg.console_errors = errors  # type: ignore[attr-defined]
     yield pg
     context.close()
