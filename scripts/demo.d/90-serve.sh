@@ -6,9 +6,9 @@ HCS=.venv/bin/hcs
 PORT=${HCS_DEMO_PORT:-8000}
 # Demo passwords for a demo database of synthetic people; never use them on real data.
 NATIONAL_USER=demo-national
-NATIONAL_PASSWORD=demo-national-2025
+NATIONAL_PASSWORD=demo-national-heron-2025
 ORG_USER=demo-trust
-ORG_PASSWORD=demo-trust-2025
+ORG_PASSWORD=demo-trust-kestrel-2025
 # The organisation account covers the largest organisation in the demo census, so its pages have data.
 ORG=$(.venv/bin/python - <<'PY'
 from hcsworkforce.settings import get_settings
@@ -23,7 +23,7 @@ add_user() {  # name role scope password: skipped when the account exists, so ma
   if printf '%s\n' "$existing" | cut -d, -f1 | grep -qx "$1"; then
     echo "   (user $1 exists already)"
   else
-    HCS_NEW_USER_PASSWORD=$4 $HCS user add "$1" --role "$2" ${3:+--scope "$3"}
+    printf '%s\n' "$4" | $HCS user add "$1" --role "$2" ${3:+--scope "$3"} --password-stdin
   fi
 }
 echo "== Demo sign-ins for the web application"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 
 import pytest
@@ -17,14 +18,14 @@ from tests.doors.empty import empty_doors, sign_in_api  # noqa: F401  (empty_doo
 PASSWORD = "trust-user-pass-1"
 
 
-def _hcs(doors: Doors, *args: str) -> int:
-    """`hcs ARGS --db URL` in-process, as the console script runs it; its exit code."""
-    old = sys.argv
-    sys.argv = ["hcs", *args, "--db", doors.url]
+def _hcs(doors: Doors, *args: str, stdin: str = "") -> int:
+    """`hcs ARGS --db URL` in-process, as the console script runs it, `stdin` its standard input; its exit code."""
+    old, old_stdin = sys.argv, sys.stdin
+    sys.argv, sys.stdin = ["hcs", *args, "--db", doors.url], io.StringIO(stdin)
     try:
         return run_app(app)
     finally:
-        sys.argv = old
+        sys.argv, sys.stdin = old, old_stdin
 
 
 @pytest.mark.parametrize(("role", "scope"), [("organisation", "RGT"), ("region", "Y56"), ("national", None)])
@@ -35,7 +36,8 @@ def test_a_user_added_by_the_cli_signs_in_through_the_api(
 ) -> None:
     doors = empty_doors
     scope_args = ["--scope", scope.lower()] if scope else []
-    assert _hcs(doors, "user", "add", "Ana", "--role", role, *scope_args, "--password", PASSWORD) == 0
+    add = ["user", "add", "Ana", "--role", role, *scope_args, "--password-stdin"]
+    assert _hcs(doors, *add, stdin=PASSWORD + "\n") == 0
     listed = {u["username"]: u for u in doors.cli("user", "list")["users"]}
     assert set(listed) == {"nat", "ana"}
     assert (listed["ana"]["role"], listed["ana"]["scope_code"]) == (role, scope)
@@ -59,7 +61,19 @@ def test_a_user_added_by_the_cli_signs_in_through_the_api(
 def test_the_audit_log_is_for_national_users_only(empty_doors: Doors) -> None:  # noqa: F811
     doors = empty_doors
     assert (
-        _hcs(doors, "user", "add", "reg", "--role", "region", "--scope", "Y56", "--password", PASSWORD) == 0
+        _hcs(
+            doors,
+            "user",
+            "add",
+            "reg",
+            "--role",
+            "region",
+            "--scope",
+            "Y56",
+            "--password-stdin",
+            stdin=PASSWORD,
+        )
+        == 0
     )
     with TestClient(doors.client.app) as other:
         sign_in_api(other, "reg", PASSWORD)

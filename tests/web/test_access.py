@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from tests.web.conftest import sign_in
 
-PUBLIC = {"/sign-in", "/healthz", "/api/v1/session"}
+PUBLIC = {"/sign-in", "/reset-password", "/healthz", "/api/v1/session"}  # reset: with a one-time token
 
 
 def _walk(routes: Any, prefix: str = "") -> list[APIRoute]:

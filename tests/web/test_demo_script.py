@@ -30,8 +30,8 @@ def test_demo_serve_step_is_idempotent_and_prints_the_sign_ins(data_dir: Path, c
         )
         assert run.returncode == 0, run.stderr
         assert "http://127.0.0.1:8123/" in run.stdout
-        assert "demo-national / demo-national-2025" in run.stdout and "demo-trust / " in run.stdout
+        assert "demo-national / demo-national-heron-2025" in run.stdout and "demo-trust / " in run.stdout
         assert "hcs serve --host 127.0.0.1 --port 8123" in run.stdout
         assert ("exists already" in run.stdout) == (attempt == 1)
-    r = client.post("/api/v1/session", json={"username": "demo-trust", "password": "demo-trust-2025"})
+    r = client.post("/api/v1/session", json={"username": "demo-trust", "password": "demo-trust-kestrel-2025"})
     assert r.status_code == 200 and r.json()["role"] == "organisation"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from hcsworkforce.routing.deps import ctx, current_user
-from hcsworkforce.services import accounts, jobs
+from hcsworkforce.services import audit, jobs
 from hcsworkforce.services.accounts import User
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -33,4 +33,4 @@ def audit_log(
     event: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    return {"entries": accounts.audit_entries(ctx(request).store, user.scope, limit, event)}
+    return {"entries": audit.entries(ctx(request).store, user.scope, limit, event)}

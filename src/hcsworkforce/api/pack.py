@@ -15,9 +15,9 @@ from hcsworkforce.report import tabular
 from hcsworkforce.report.pack import file_stem, render_html, write_xlsx_pack
 from hcsworkforce.routing.deps import client_ip, ctx, current_user
 from hcsworkforce.routing.queries import Code, pack_query
-from hcsworkforce.services import accounts
 from hcsworkforce.services import pack as packs
 from hcsworkforce.services.accounts import User
+from hcsworkforce.services.audit import audit
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -39,7 +39,7 @@ def pack(
     p = packs.run(c.store, pack_query(request, organisation, census_date), user.scope)
     if format == "json":
         return Response(tabular.to_json(p.to_json()), media_type="application/json")
-    accounts.audit(
+    audit(
         c.store,
         user.username,
         "download",

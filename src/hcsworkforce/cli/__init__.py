@@ -41,6 +41,7 @@ def _root(
 COMMAND_MODULES: dict[str, str] = {
     "import-absence": "absence",
     "absence": "absence",
+    "audit": "audit",
     "benchmark": "benchmark",
     "calibrate": "calibrate",
     "commission": "commission",
@@ -50,6 +51,7 @@ COMMAND_MODULES: dict[str, str] = {
     "funnel": "funnel",
     "import": "importing",
     "init": "init",
+    "jobs": "jobs",
     "leadership": "leadership",
     "likely-hcs": "leadership",
     "pack": "pack",

@@ -116,9 +116,11 @@ def emit(
 
 
 def run_app(app: typer.Typer) -> int:
-    """Run the Typer app; a user's mistake prints a clear message and exits 2, never a traceback."""
+    """Run the Typer app; a user's mistake prints a clear message and exits 2, never a traceback. A database
+    that is unreachable, missing, read-only or locked, or a file that cannot be written, is one line and exit 1.
+    """
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except UserInputError as e:
         err_console.print("[bold red]Error:[/] " + e.summary(), highlight=False, soft_wrap=True)
         return 2
@@ -135,4 +137,26 @@ def run_app(app: typer.Typer) -> int:
         return int(e.exit_code or 0)
     except KeyboardInterrupt:
         return 130
-    return 0
+    except Exception as e:
+        message = _fault_message(e)
+        if message is None:
+            raise
+        err_console.print("[bold red]Error:[/] " + message, highlight=False, soft_wrap=True)
+        return 1
+    # typer.Exit(n) raised in a command comes back as the return value when not in standalone mode.
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
+
+
+def _fault_message(e: BaseException) -> str | None:
+    """One line for the faults of the machine rather than of the input: the database's (store.fault_message),
+    and a file that cannot be read or written (read-only file system, permissions, a full disk)."""
+    if "hcsworkforce.store" in sys.modules:
+        # Only once a command has opened the store: importing SQLAlchemy costs `hcs --help` its start-up time.
+        from hcsworkforce.store import fault_message
+
+        message = fault_message(e)
+        if message is not None:
+            return message
+    if isinstance(e, OSError) and e.filename and e.strerror:
+        return f"cannot use {e.filename}: {e.strerror}"
+    return None

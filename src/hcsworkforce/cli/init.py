@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
         from hcsworkforce.ingest.pseudonymise import create_key  # lazy: start-up time of `hcs --help`
         from hcsworkforce.store import open_store  # lazy: SQLAlchemy (start-up time of `hcs --help`)
 
-        store = open_store(db, migrate=True)
+        store = open_store(db, migrate=True, create=True)  # the one command that makes a new folder for it
         key = create_key()
         err_console.print(f"Database ready: {store.engine.url.render_as_string(hide_password=True)}")
         err_console.print(f"Pseudonymisation key: {key} (keep it safe; it is not in the database)")

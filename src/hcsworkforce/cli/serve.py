@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -20,6 +20,16 @@ def _settings(db: str | None) -> Settings:
     return settings.model_copy(update={"database_url": db}) if db else settings
 
 
+def _uvicorn_options(forwarded_allow_ips: str | None) -> dict[str, Any]:
+    """What every `hcs serve` passes to uvicorn: no `Server:` banner (it names the software and version to
+    whoever probes), and the client address and scheme (X-Forwarded-For/-Proto) taken from the reverse proxy
+    only when it is one of the trusted addresses."""
+    options: dict[str, Any] = {"server_header": False, "proxy_headers": True}
+    if forwarded_allow_ips:
+        options["forwarded_allow_ips"] = forwarded_allow_ips
+    return options
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8000, "--port", help="Port to listen on"),
@@ -29,6 +39,12 @@ def serve(
         1,
         "--queue-threads",
         help="Threads in this process running queued jobs (0: leave them to `hcs worker`)",
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Addresses of the reverse proxy whose X-Forwarded-For/-Proto headers are trusted (comma-separated, "
+        "or *); default $FORWARDED_ALLOW_IPS or 127.0.0.1",
     ),
 ) -> None:
     """Serve the web application and the JSON API (/api/v1, schema at /openapi.json)."""
@@ -50,13 +66,14 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            **_uvicorn_options(forwarded_allow_ips),
         )
         return
     app = create_app(
         settings, queue_mode="thread" if queue_threads > 0 else "none", worker_threads=max(queue_threads, 1)
     )
     err_console.print(f"Serving on http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **_uvicorn_options(forwarded_allow_ips))
 
 
 def worker(

@@ -1013,7 +1013,8 @@ def _findings(
 
 
 def organisation_findings(orgs: pl.DataFrame, census: date) -> list[dict[str, Any]]:
-    """Organisation codes not known, closed by the census date, or with a region that differs or is missing."""
+    """Organisation codes not known, closed by the census date, or with a region that is not the trusts list's
+    (region_mismatch), cannot be checked (region_unchecked) or is missing."""
     found: list[dict[str, Any]] = []
     unknown = orgs.filter(~pl.col("known"))
     if unknown.height:
@@ -1037,18 +1038,38 @@ def organisation_findings(orgs: pl.DataFrame, census: date) -> list[dict[str, An
                 examples=closed["code"].to_list(),
             )
         )
+    # A region the file declares is checked against the trusts list: an organisation is never moved into
+    # another region's figures by what a file says. A mismatch is shown, and the reference region is used.
     clash = orgs.filter(
         pl.col("known")
         & pl.col("region_given").is_not_null()
         & (pl.col("region_given") != pl.col("region_code"))
-    )
+    ).sort("code")
     if clash.height:
         found.append(
             _finding(
-                "region_differs",
+                "region_mismatch",
                 clash.height,
-                "region in the file differs from the trust's NHS England region (the reference region is used)",
-                examples=clash["code"].to_list(),
+                "organisations whose region in the file is not their NHS England region in the trusts list "
+                "(the trusts list's region is used)",
+                examples=[
+                    {"organisation": code, "region_in_file": given, "reference_region": ref}
+                    for code, given, ref in clash.select("code", "region_given", "region_code").iter_rows()
+                ],
+            )
+        )
+    unchecked = orgs.filter(~pl.col("known") & pl.col("region_given").is_not_null()).sort("code")
+    if unchecked.height:
+        found.append(
+            _finding(
+                "region_unchecked",
+                unchecked.height,
+                "organisations not in the trusts list, placed in the region the file gives for them (it cannot "
+                "be checked)",
+                examples=[
+                    {"organisation": code, "region_in_file": given}
+                    for code, given in unchecked.select("code", "region_given").iter_rows()
+                ],
             )
         )
     no_region = orgs.filter(pl.col("region_code").is_null())

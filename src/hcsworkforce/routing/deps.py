@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from hcsworkforce.routing.sessions import CSRF_FIELD, CSRF_HEADER, Session
-from hcsworkforce.services import accounts
+from hcsworkforce.services import accounts, credentials
 from hcsworkforce.services.accounts import User, session_user
+from hcsworkforce.services.audit import audit
 from hcsworkforce.settings import Settings
 from hcsworkforce.store import Store
 
@@ -92,22 +93,47 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def sign_in(request: Request, username: str, password: str) -> User:
-    """Check the name and password (every try is audited) and start the user's session; SignInFailed if not."""
+# How each refusal of a sign-in is answered: too many failures 429; a second factor required but not enrolled,
+# or unreadable by this server, 403; a code needed or wrong, 401 like a wrong password.
+_REFUSAL_STATUS = {"throttled": 429, "totp_required": 403, "totp_unreadable": 403}
+
+
+def sign_in_limits(request: Request) -> accounts.SignInLimits:
+    """The sign-in limits of this application's settings (per account, per address, the roles needing TOTP)."""
+    return accounts.SignInLimits.from_settings(ctx(request).settings)
+
+
+def sign_in(request: Request, username: str, password: str, totp: str | None = None) -> User:
+    """Check the name, password and (where enrolled) TOTP code, every try audited and counted against the
+    limits, and start the user's session; SignInFailed if not."""
+    settings = ctx(request).settings
     try:
-        user = accounts.authenticate(ctx(request).store, username, password, ip=client_ip(request))
-    except accounts.Throttled:
-        raise SignInFailed(429, accounts.THROTTLED_MESSAGE) from None
+        user = accounts.authenticate(
+            ctx(request).store,
+            username,
+            password,
+            ip=client_ip(request),
+            totp=totp,
+            limits=sign_in_limits(request),
+            secret=credentials.installation_secret(settings),
+        )
+    except accounts.SignInRefused as e:
+        raise SignInFailed(_REFUSAL_STATUS.get(e.reason, 401), e.message) from None
     if user is None:
         raise SignInFailed(401, accounts.WRONG_PASSWORD_MESSAGE)
+    start_session(request, user)
+    return user
+
+
+def start_session(request: Request, user: User) -> None:
+    """A new session for the user (after sign-in, or after they changed their password: the new epoch)."""
     session(request).sign_in(user.id, user.session_epoch)
     request.scope["state"]["user"] = user
-    return user
 
 
 def sign_out(request: Request) -> None:
     """End the session (audited when someone was signed in)."""
     user = optional_user(request)
     if user is not None:
-        accounts.audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
+        audit(ctx(request).store, user.username, "sign_out", ip=client_ip(request))
     session(request).sign_out()

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 
 from hcsworkforce.report import tabular
 from hcsworkforce.routing.deps import client_ip, ctx
-from hcsworkforce.services import accounts
 from hcsworkforce.services.accounts import User
+from hcsworkforce.services.audit import audit
 
 Format = Literal["json", "csv", "xlsx"]
 
@@ -33,7 +33,7 @@ def tabular_response(
     """One result as JSON, CSV or XLSX. Downloads (CSV, XLSX) are written to the audit log."""
     if fmt == "json":
         return Response(tabular.to_json(payload), media_type="application/json")
-    accounts.audit(
+    audit(
         ctx(request).store,
         user.username,
         "download",

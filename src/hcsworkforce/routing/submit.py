@@ -8,11 +8,14 @@ from typing import Any
 
 from fastapi import Request, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from hcsworkforce.errors import UserInputError
+from hcsworkforce.ingest.reader import check_workbook
 from hcsworkforce.routing.deps import client_ip, ctx
 from hcsworkforce.services import access, imports, jobs
 from hcsworkforce.services.accounts import User
+from hcsworkforce.settings import Settings
 
 
 async def copy_upload(upload: UploadFile, path: Path, limit: int | None = None) -> int:
@@ -27,16 +30,35 @@ async def copy_upload(upload: UploadFile, path: Path, limit: int | None = None) 
     return size
 
 
-async def save_upload(upload: UploadFile, data_dir: Path) -> Path:
-    """Keep the upload in a private folder for the queued job; refuse very large or empty files early."""
-    path = imports.new_upload_path(data_dir, upload.filename)
-    size = await copy_upload(upload, path, imports.MAX_UPLOAD_BYTES)
+async def save_upload(upload: UploadFile, settings: Settings) -> Path:
+    """Keep the upload in a private folder for the queued job; refuse an empty file, one over the upload limit
+    (max_upload_mb), and a workbook that would expand past max_xlsx_inflated_mb, before the job is queued."""
+    path = imports.new_upload_path(settings.data_dir, upload.filename)
+    limit = settings.max_upload_mb * 1024 * 1024
+    size = await copy_upload(upload, path, limit)
     try:
-        imports.check_upload_size(upload.filename, size)
+        if size > limit:
+            raise UserInputError(
+                f"{upload.filename!r} is larger than this server's limit of {settings.max_upload_mb:,} MB "
+                "(HCS_MAX_UPLOAD_MB)"
+            )
+        if size == 0:
+            raise UserInputError(f"{upload.filename!r} is empty")
+        if _is_zip(path):
+            # Only the workbook's table of parts is read here (milliseconds); the import job inflates and
+            # counts every part before reading it.
+            await run_in_threadpool(
+                check_workbook, path, upload.filename, settings.max_xlsx_inflated_mb, verify=False
+            )
     except UserInputError:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
 
 
 async def submit_upload(
@@ -56,7 +78,7 @@ async def submit_upload(
     try:
         for name, upload in files.items():
             if upload is not None and (upload.filename or name == "extract"):
-                kept[name] = await save_upload(upload, c.settings.data_dir)
+                kept[name] = await save_upload(upload, c.settings)
     except UserInputError:
         for path in kept.values():
             path.unlink(missing_ok=True)

@@ -17,10 +17,12 @@ from fastapi.staticfiles import StaticFiles
 
 from hcsworkforce import __version__, api, web
 from hcsworkforce.routing.deps import AppContext
-from hcsworkforce.routing.sessions import SessionMiddleware, secret_key
+from hcsworkforce.routing.sessions import SessionMiddleware
 from hcsworkforce.server.errors import add_error_handlers
 from hcsworkforce.server.headers import SecurityHeaders
+from hcsworkforce.server.limits import BodyLimits
 from hcsworkforce.server.queue import InProcessWorker, enqueuer, make_queue
+from hcsworkforce.services import jobs
 from hcsworkforce.settings import Settings, get_settings
 from hcsworkforce.store import open_store
 
@@ -53,6 +55,7 @@ def create_app(
     on one machine), "none" leaves them to `hcs worker` processes, "immediate" runs them inline (tests)."""
     settings = settings or get_settings()
     store = open_store(settings.resolved_database_url(), migrate=True)
+    jobs.purge_results(store, settings.job_result_days)  # retention: old runs' results and parameters go
     queue = make_queue(settings)
     if queue_mode == "immediate":
         queue.immediate = True
@@ -100,8 +103,9 @@ def create_app(
     add_error_handlers(app)
 
     # Outermost first: security headers wrap everything, the session wraps the app.
-    app.add_middleware(SessionMiddleware, secret=secret_key(settings))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimits, max_upload_mb=settings.max_upload_mb)  # inside the session
+    app.add_middleware(SessionMiddleware, store=store, settings=settings)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app
 
 

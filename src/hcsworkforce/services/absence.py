@@ -20,6 +20,7 @@ from hcsworkforce.model.frames import DIMENSION_COLUMNS, LEAVER_SCHEMA
 from hcsworkforce.model.labels import label
 from hcsworkforce.model.scope import NATIONAL, Scope
 from hcsworkforce.services import access
+from hcsworkforce.services.imports import stored_problems
 from hcsworkforce.store import Store
 from hcsworkforce.store.tables_absence import absence_census_dates, load_absences, replace_absences
 
@@ -299,7 +300,11 @@ def import_absences(
         episodes = read_absence_file(path, assignments, name)
     except UserInputError as e:
         store.log_rejected_import(
-            name, None, e.total, {"kind": "absence", "problems": [p.to_dict() for p in e.problems[:50]]}
+            # Staff and assignment numbers, absence dates and reasons are personal: their values are withheld.
+            name,
+            None,
+            e.total,
+            {"kind": "absence", "problems": [p.to_dict() for p in stored_problems(e.problems[:50])]},
         )
         raise
     org = assignments.select("assignment_key", "organisation_code").unique("assignment_key")

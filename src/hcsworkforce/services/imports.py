@@ -27,16 +27,19 @@ from hcsworkforce.analytics.discovery import (
 )
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.extract import (
+    ESTABLISHMENT_ALIASES,
+    EXTRACT_ALIASES,
     EsrOptions,
     census_date_in,
     file_sha256,
+    norm_header,
     read_establishment,
     read_report,
     validate_extract,
 )
 from hcsworkforce.model.scope import NATIONAL, Scope
 from hcsworkforce.services import access, cache
-from hcsworkforce.store import CensusLoad, Store
+from hcsworkforce.store import CensusConflict, CensusLoad, Store
 from hcsworkforce.store.published import effective_trusts
 
 Progress = Callable[[float, str], None]
@@ -181,6 +184,68 @@ def run_job(store: Store, params: dict[str, Any], scope: Scope, progress: Progre
             p.unlink(missing_ok=True)
 
 
+# -- what is kept of a refused file ------------------------------------------------------------------------
+# A refused import's problems are kept in the job's result and the import log, where people other than the
+# uploader may read them (other users of the organisation, national users, whoever reads the database). The
+# value of a problem is kept only where its column cannot hold personal data: the codes and categories of the
+# column contract (ingest/extract.py). Identifiers (employee and assignment numbers), dates of birth, ages,
+# every other date, gender, names, free text and any column we do not know are withheld; the row, column,
+# message and expected form stay, so the uploader can find the cell in their own file. The uploader at the
+# command line sees every value (UserInputError as raised); the web shows what is stored.
+WITHHELD = "(withheld)"
+SHAREABLE_COLUMNS = frozenset(
+    {
+        "organisation_code",
+        "organisation_name",
+        "region",
+        "specialism",
+        "area_of_work",
+        "career_level",
+        "job_role",
+        "staff_group",
+        "occupation_code",
+        "afc_band",
+        "fte",
+        "funded_fte",
+        "assignment_category",
+        "assignment_status",
+        "primary_assignment",
+        "contracted_hours",
+        "census_date",
+        "training_programme",
+    }
+)
+
+
+def _header_columns() -> dict[str, str]:
+    """Every header spelling the contract accepts (folded as the reader folds them) -> its column. A spelling
+    that two columns share counts as shareable only when both are."""
+    found: dict[str, str] = {}
+    for aliases in (EXTRACT_ALIASES, ESTABLISHMENT_ALIASES):
+        for column, names in aliases.items():
+            for name in (column, *names):
+                before = found.setdefault(name, column)
+                if before != column and not {before, column} <= SHAREABLE_COLUMNS:
+                    found[name] = "(ambiguous)"
+    return found
+
+
+_HEADER_COLUMN = _header_columns()
+
+
+def stored_problem(problem: Problem) -> Problem:
+    """The problem as it may be stored: its value withheld unless its column is a code or a category."""
+    if problem.value in (None, ""):
+        return problem
+    column = _HEADER_COLUMN.get(norm_header(problem.column or ""))
+    return problem if column in SHAREABLE_COLUMNS else replace(problem, value=WITHHELD)
+
+
+def stored_problems(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems of a refused import as the job result and the import log keep them (stored_problem)."""
+    return [stored_problem(p) for p in problems]
+
+
 # -- the census a trust adds to ----------------------------------------------------------------------------
 def censuses_to_add_to(store: Store) -> list[date]:
     """The censuses that exist, latest first: an organisation user adds their rows to one of these."""
@@ -212,8 +277,11 @@ STAGED_MAX_AGE_SECONDS = 3600
 
 
 def uploads_folder(data_dir: Path) -> Path:
+    """The private folder uploads wait in: owner-only (0700), tightened if it was made otherwise."""
     folder = data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
     return folder
 
 
@@ -242,7 +310,10 @@ def new_staged_path(data_dir: Path, user_id: int) -> tuple[str, Path]:
         if now - old.stat().st_mtime > STAGED_MAX_AGE_SECONDS:
             old.unlink(missing_ok=True)
     token = secrets.token_hex(16)
-    return token, folder / f"staged-{user_id}-{token}"
+    path = folder / f"staged-{user_id}-{token}"
+    # Made here, owner-only (0600), so the copy written into it keeps that mode whatever the umask.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return token, path
 
 
 def staged_path(data_dir: Path, user_id: int, token: str) -> Path | None:
@@ -346,7 +417,7 @@ def import_extract(
         )
         timings["validate"] = time.perf_counter() - t1
     except UserInputError as e:
-        store.log_rejected_import(source, None, e.total, {"problems": [p.to_dict() for p in e.problems[:50]]})
+        _log_rejected(store, source, e)
         raise
     valid = _with_leavers_reports(valid, valid_leavers)
     t_disc = time.perf_counter()
@@ -357,7 +428,8 @@ def import_extract(
         _confirm_big_changes(store, census, organisation, valid, est is not None, source)
     t2 = time.perf_counter()
     store.migrate() if not store.is_initialised() else None
-    replaced = census in store.census_dates()
+    census_existed = census in store.census_dates()
+    replaced = census_existed
     if organisation is not None:
         replaced = replaced and organisation in set(
             store.staff(census)["organisation_code"].unique().to_list()
@@ -386,11 +458,16 @@ def import_extract(
         statuses=valid.statuses,
         leadership_counts=counts,
         likely_hcs=likely,
+        census_existed=census_existed,
     )
-    if organisation is None:
-        store.replace_census(load, actor=actor)
-    else:
-        store.replace_organisation(load, organisation, actor=actor)
+    try:
+        if organisation is None:
+            store.replace_census(load, actor=actor)
+        else:
+            store.replace_organisation(load, organisation, actor=actor)
+    except CensusConflict as e:  # two imports of one new census at once: this one wrote nothing
+        _log_rejected(store, source, e)
+        raise
     timings["load"] = time.perf_counter() - t2
     return ImportResult(
         census_date=census,
@@ -406,6 +483,12 @@ def import_extract(
         census_date_from=census_from,
         bank_assignments=valid.bank.height,
     )
+
+
+def _log_rejected(store: Store, source: str, error: UserInputError) -> None:
+    """The import log's line for a refused import: its first problems, as they may be stored."""
+    problems = stored_problems(error.problems[:50])
+    store.log_rejected_import(source, None, error.total, {"problems": [p.to_dict() for p in problems]})
 
 
 def _discover(frame: pl.DataFrame, organisation: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -15,14 +15,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from hcsworkforce.errors import UserInputError
+from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model.scope import Scope
-from hcsworkforce.services import accounts
+from hcsworkforce.services.audit import audit
 from hcsworkforce.store import Store
 from hcsworkforce.store.tables_web import jobs
 
@@ -46,6 +46,9 @@ class Kind:
     reusable: bool = True  # a finished run with the same kind, parameters and scope is served again
     audit_event: str = "run"
     nothing_done: str = "nothing was run"  # what a failed job's message says was left undone
+    # The name of the module's function that turns a failed job's problems into what may be stored (a file
+    # of personal data: values of personal columns withheld); None keeps them as raised.
+    stored_problems: str | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -56,6 +59,7 @@ KINDS: dict[str, Kind] = {
         reusable=False,
         audit_event="import",
         nothing_done="nothing was loaded",
+        stored_problems="stored_problems",
     ),
     "projection": Kind("hcsworkforce.services.projection", "run_job", "check_job"),
     "compare": Kind("hcsworkforce.services.projection", "run_compare_job", "check_compare_job"),
@@ -105,7 +109,7 @@ def submit(
     job_id, reused = create_job(store, name, params, scope, actor)
     event = kind_of(name).audit_event
     extra = {"kind": name, "reused": reused} if event == "run" else {}
-    accounts.audit(store, actor, event, ip=ip, job=job_id, **extra, **audit_detail)
+    audit(store, actor, event, ip=ip, job=job_id, **extra, **audit_detail)
     return job_id, reused
 
 
@@ -165,7 +169,7 @@ def execute_job(store: Store, job_id: str) -> None:
         result = run_function(row["kind"])(store, params, scope, progress)
         status, message = "done", "Finished"
     except UserInputError as e:
-        result = {"problems": [p.to_dict() for p in e.problems], "total_problems": e.total}
+        result = {"problems": [p.to_dict() for p in _storable(row["kind"], e)], "total_problems": e.total}
         what = KINDS[row["kind"]].nothing_done if row["kind"] in KINDS else "nothing was run"
         status, message = "failed", f"{e.total:,} problem{'s' if e.total != 1 else ''} in the input; {what}"
     except Exception as e:  # a crash must still end the job, or its page would poll for ever
@@ -183,6 +187,48 @@ def execute_job(store: Store, job_id: str) -> None:
         result_hash=hashlib.sha256(text.encode()).hexdigest(),
         finished_at=datetime.now(),
     )
+
+
+def _storable(kind: str, error: UserInputError) -> list[Problem]:
+    """A failed job's problems as its result may keep them (Kind.stored_problems)."""
+    k = KINDS.get(kind)
+    if k is None or k.stored_problems is None:
+        return list(error.problems)
+    redact: Callable[[list[Problem]], list[Problem]] = getattr(
+        importlib.import_module(k.module), k.stored_problems
+    )
+    return redact(list(error.problems))
+
+
+# -- retention ---------------------------------------------------------------------------------------------
+PURGED_MESSAGE = "The result was removed {days} days after the run (the job_result_days setting)"
+
+
+def purge_results(store: Store, days: int, now: datetime | None = None) -> int:
+    """Clear the result and parameters of every job that finished more than `days` days ago (its kind,
+    status, times and who ran it stay); returns how many were cleared. A cleared run is never served again as
+    a finished one (its parameter hash goes too). `hcs serve` runs this at start, `hcs jobs purge` on demand."""
+    if not store.is_initialised():
+        return 0
+    cutoff = (now or datetime.now()) - timedelta(days=days)
+    with store.engine.begin() as conn:
+        if not store.engine.dialect.has_table(conn, "jobs"):
+            return 0
+        done = conn.execute(
+            update(jobs)
+            .where(
+                jobs.c.finished_at < cutoff,
+                (jobs.c.result.is_not(None)) | (jobs.c.params.is_not(None)),
+            )
+            .values(
+                result=None,
+                result_hash=None,
+                params=None,
+                params_hash=None,
+                message=PURGED_MESSAGE.format(days=days),
+            )
+        )
+    return int(done.rowcount or 0)
 
 
 def get_job(store: Store, job_id: str) -> dict[str, Any] | None:

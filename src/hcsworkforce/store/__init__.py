@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import pkgutil
 import re
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 from sqlalchemy import (
@@ -33,8 +35,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from hcsworkforce import reference
+from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.model import frames
 from hcsworkforce.model.scope import Scope
 from hcsworkforce.settings import get_settings
@@ -87,6 +91,29 @@ class CensusLoad:
     # analytics.discovery: leadership counts per organisation, likely HCS rows in other staff groups.
     leadership_counts: pl.DataFrame | None = None
     likely_hcs: pl.DataFrame | None = None
+    # Whether the importer found a census of this date when it checked (None: replace whatever is there). A
+    # census that was not there then but is at the write was loaded by a concurrent import: CensusConflict.
+    census_existed: bool | None = None
+
+
+class CensusConflict(UserInputError):
+    """Another import loaded (or is loading) this census while this one was being checked; nothing written."""
+
+    def __init__(self, load: CensusLoad) -> None:
+        when = load.census_date.isoformat()
+        super().__init__(
+            Problem(
+                f"census {when} is being loaded by another import, or was loaded by one while this file was "
+                "being checked; nothing was loaded from this file",
+                file=load.source_file,
+                expected=f"wait for the other import to finish; to replace census {when} with this file, "
+                "import it again",
+            )
+        )
+
+
+# pg_advisory_xact_lock key of census writes (any constant; "HCSC" in ASCII).
+_PG_CENSUS_LOCK_KEY = 0x48435343
 
 
 class Store:
@@ -119,11 +146,17 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------------------
     def replace_census(self, load: CensusLoad, actor: str | None = None) -> int:
-        """Write one census in a single transaction, replacing any earlier import of the same date."""
+        """Write one census in a single transaction, replacing any earlier import of the same date.
+
+        Census writes take one lock, so two imports never interleave; the later one finds the earlier's census
+        (CensusConflict when its importer saw none: see CensusLoad.census_existed)."""
         with self.engine.begin() as conn:
+            self._lock_census_writes(conn)
             old = conn.execute(
                 select(t.censuses.c.id).where(t.censuses.c.census_date == load.census_date)
             ).first()
+            if old is not None and load.census_existed is False:
+                raise CensusConflict(load)
             if old is not None:
                 for tbl in (
                     t.assignments,
@@ -136,8 +169,9 @@ class Store:
                     conn.execute(delete(tbl).where(tbl.c.census_id == old[0]))
                 conn.execute(delete(t.censuses).where(t.censuses.c.id == old[0]))
             self._upsert_organisations(conn, load.organisations)
-            census_id = conn.execute(
-                insert(t.censuses).returning(t.censuses.c.id),
+            census_id = self._insert_census(
+                conn,
+                load,
                 {
                     "census_date": load.census_date,
                     "imported_at": datetime.now(),
@@ -150,7 +184,7 @@ class Store:
                     "has_leaver_data": load.has_leaver_data,
                     "data_quality": json.dumps(load.data_quality, default=str),
                 },
-            ).scalar_one()
+            )
             self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
             self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
             if load.establishment is not None:
@@ -174,6 +208,23 @@ class Store:
             )
         return int(census_id)
 
+    def _lock_census_writes(self, conn: Connection) -> None:
+        """Hold the census-write lock until the transaction ends (the first statement of the transaction)."""
+        if self.dialect == "sqlite":
+            # The write lock from the start: in a deferred transaction two imports could both find no census
+            # and then collide, or one fail at once on a snapshot another import has moved past.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CENSUS_LOCK_KEY})
+
+    def _insert_census(self, conn: Connection, load: CensusLoad, values: dict[str, Any]) -> int:
+        """The new census row's id; a census of this date written meanwhile (by a process that took no lock)
+        is a CensusConflict, not a traceback."""
+        try:
+            return int(conn.execute(insert(t.censuses).returning(t.censuses.c.id), values).scalar_one())
+        except IntegrityError as e:
+            raise CensusConflict(load) from e
+
     def replace_organisation(self, load: CensusLoad, organisation: str, actor: str | None = None) -> int:
         """Replace one organisation's rows of a census, leaving every other organisation's untouched.
 
@@ -189,6 +240,7 @@ class Store:
             if df is not None and df.height and (df["organisation_code"] != organisation).any():
                 raise ValueError(f"{name} rows of other organisations in a load for {organisation}")
         with self.engine.begin() as conn:
+            self._lock_census_writes(conn)
             census_id, quality, had_leavers = self._clear_organisation(conn, load, organisation)
             self._bulk_insert(conn, "assignments", t.ASSIGNMENT_COLUMNS, load.staff, census_id)
             self._bulk_insert(conn, "leavers", t.LEAVER_COLUMNS, load.leavers, census_id)
@@ -228,24 +280,25 @@ class Store:
                 t.censuses.c.census_date == load.census_date
             )
         ).first()
+        if row is not None and load.census_existed is False:
+            raise CensusConflict(load)
         self._upsert_organisations(conn, load.organisations)
         if row is None:
-            census_id = int(
-                conn.execute(
-                    insert(t.censuses).returning(t.censuses.c.id),
-                    {
-                        "census_date": load.census_date,
-                        "imported_at": datetime.now(),
-                        "source_file": load.source_file,
-                        "file_sha256": load.file_sha256,
-                        "establishment_file": load.establishment_file,
-                        "rows_in_post": 0,
-                        "rows_leavers": 0,
-                        "people_in_post": 0,
-                        "has_leaver_data": load.has_leaver_data,
-                        "data_quality": "{}",
-                    },
-                ).scalar_one()
+            census_id = self._insert_census(
+                conn,
+                load,
+                {
+                    "census_date": load.census_date,
+                    "imported_at": datetime.now(),
+                    "source_file": load.source_file,
+                    "file_sha256": load.file_sha256,
+                    "establishment_file": load.establishment_file,
+                    "rows_in_post": 0,
+                    "rows_leavers": 0,
+                    "people_in_post": 0,
+                    "has_leaver_data": load.has_leaver_data,
+                    "data_quality": "{}",
+                },
             )
             return census_id, {}, False
         census_id = int(row[0])
@@ -842,17 +895,172 @@ def make_engine(url: str) -> Engine:
 def _new_engine(url: str) -> Engine:
     u = make_url(url)
     if u.drivername.startswith("sqlite"):
-        if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _name_the_database)
+    return engine
 
 
-def open_store(url: str | None = None, *, migrate: bool = False) -> Store:
-    """Open the database at ``url`` (default: settings). ``migrate=True`` creates or upgrades the schema."""
-    store = Store(make_engine(url or get_settings().resolved_database_url()))
+def _name_the_database(context: Any) -> None:
+    """Mark a database error with the URL it came from (password masked), for the one-line message the CLI
+    prints (fault_message); the error itself goes on as raised."""
+    if context.engine is not None:
+        context.sqlalchemy_exception.hcs_url = masked_url(str(context.engine.url))
+
+
+def masked_url(url: str) -> str:
+    """The URL as it may be shown: the password replaced by ***."""
+    try:
+        return unquote(make_url(normalise_url(url)).render_as_string(hide_password=True))
+    except Exception:  # an unparseable URL holds no password we could find; show nothing of it
+        return "(the database URL given)"
+
+
+class DatabaseFault(Exception):
+    """The database cannot be opened where it was asked for; the message says what to do (CLI: exit 1)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _sqlite_file(url: str, create: bool) -> None:
+    """A SQLite database file that does not exist yet is made owner-only (0600) in a folder that exists.
+
+    A folder that does not exist is an error (a mistyped --db path is not a new database), unless the caller
+    creates databases (`hcs init`) or it is the data directory, which is made on purpose (0700)."""
+    u = make_url(url)
+    if not u.database or u.database == ":memory:" or u.query.get("uri") or u.database.startswith("file:"):
+        return
+    path = Path(u.database).expanduser()
+    if path.exists():
+        return
+    folder = path.parent
+    shown = masked_url(url)
+    if not folder.is_dir():
+        if folder.exists():
+            raise DatabaseFault(f"cannot create the database {shown}: {folder} is not a folder")
+        if not (create or folder.absolute() == get_settings().data_dir.expanduser().absolute()):
+            raise DatabaseFault(
+                f"the folder {folder} does not exist, so there is no database {shown}: check the path "
+                "(--db or HCS_DATABASE_URL), or create a new database there with `hcs init --db URL`"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as e:
+            raise DatabaseFault(f"cannot create the folder {folder} for the database: {e.strerror}") from None
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first: it is theirs to have made owner-only
+    except OSError as e:
+        raise DatabaseFault(
+            f"cannot create the database {shown}: {e.strerror} (check that its folder {folder} can be written)"
+        ) from None
+
+
+def open_store(url: str | None = None, *, migrate: bool = False, create: bool = False) -> Store:
+    """Open the database at ``url`` (default: settings). ``migrate=True`` creates or upgrades the schema.
+
+    A new SQLite file is created owner-only; its folder must exist unless ``create`` (`hcs init`) or it is the
+    data directory (DatabaseFault otherwise)."""
+    url = url or get_settings().resolved_database_url()
+    if make_url(normalise_url(url)).drivername.startswith("sqlite"):
+        _sqlite_file(normalise_url(url), create)
+    store = Store(make_engine(url))
     if migrate:
         store.migrate()
     return store
+
+
+# What a database's error says (lower case) -> what the user is told after the URL, and what to do.
+_CHECK_URL = "check HCS_DATABASE_URL (or --db)"
+_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ('role "',),
+        "the database server of {url} has no such user ({why}): " + _CHECK_URL,
+    ),
+    (
+        ("does not exist",),
+        "the database {url} does not exist ({why}): create it (createdb, then `hcs init`), or " + _CHECK_URL,
+    ),
+    (
+        ("password authentication failed", "authentication failed", "no password supplied"),
+        "the database server of {url} refused the user name or password: " + _CHECK_URL,
+    ),
+    (
+        (
+            "connection refused",
+            "could not connect",
+            "connection failed",
+            "timeout expired",
+            "no route to host",
+        ),
+        "cannot connect to the database {url} ({why}): start PostgreSQL, or " + _CHECK_URL,
+    ),
+    (
+        ("could not translate host name", "name or service not known", "nodename nor servname"),
+        "cannot find the database server of {url} ({why}): " + _CHECK_URL,
+    ),
+    (
+        ("server closed the connection", "terminating connection", "connection is closed", "ssl syscall"),
+        "the connection to the database {url} was lost ({why}): check that PostgreSQL is running, then try again",
+    ),
+    (
+        ("read-only transaction",),
+        "the database {url} is read-only (a standby server?): point HCS_DATABASE_URL at the primary",
+    ),
+    (
+        ("database is locked", "database table is locked"),
+        "the database {url} is locked by another process (an import, `hcs serve` or a worker writing to it): "
+        "wait for it to finish, then try again",
+    ),
+    (
+        ("readonly database", "read-only file system"),
+        "the database {url} is read-only: it cannot be written here (check the permissions of the file and its "
+        "folder, and that the file system is not read-only), or use another database with --db",
+    ),
+    (
+        ("unable to open database file",),
+        "cannot open the database {url}: check that the file and its folder exist and can be read and "
+        "written, or " + _CHECK_URL,
+    ),
+    (
+        ("database or disk is full",),
+        "the disk holding the database {url} is full: free some space, then try again",
+    ),
+    (
+        ("disk i/o error",),
+        "the disk holding the database {url} gave an I/O error: check the file system (full, read-only or "
+        "failing?), then try again",
+    ),
+    (
+        ("file is not a database", "file is encrypted"),
+        "{url} is not a SQLite database: " + _CHECK_URL,
+    ),
+    (
+        ("malformed",),
+        "the database file {url} is damaged ({why}): restore it from a backup",
+    ),
+)
+
+
+def fault_message(exc: BaseException) -> str | None:
+    """One line for a database that is unreachable, missing, read-only, locked or damaged, naming its URL
+    (password masked) and what to do; None for anything else (a bug keeps its traceback)."""
+    if isinstance(exc, DatabaseFault):
+        return exc.message
+    if not isinstance(exc, DBAPIError):
+        return None
+    if not (isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError):
+        return None  # IntegrityError, ProgrammingError, DataError ...: our mistake, not the database's state
+    url = getattr(exc, "hcs_url", None) or "(the database)"
+    lines = [ln.strip() for ln in str(exc.orig or exc).splitlines() if ln.strip()]
+    why = lines[0][:200] if lines else type(exc).__name__
+    text_ = " ".join(lines).lower()
+    for needles, message in _FAULTS:
+        if any(n in text_ for n in needles):
+            return message.format(url=url, why=why)
+    return f"the database {url} failed ({why}): check that it is running and reachable, or {_CHECK_URL}"

@@ -20,7 +20,7 @@ import polars as pl
 
 from hcsworkforce import reference
 from hcsworkforce.errors import Problem, UserInputError
-from hcsworkforce.ingest.reader import ROW_COL, read_table
+from hcsworkforce.ingest.reader import ROW_COL, check_workbook, read_table
 
 MAX_PROBLEMS = 50
 
@@ -100,6 +100,7 @@ def read_csv_table(path: Path, display_name: str) -> Table:
 def read_sheets(path: Path, display_name: str) -> list[tuple[str, list[list[str | None]]]]:
     """Every sheet of a workbook as rows of text cells, row 1 first (leading blank rows kept, so that a row's
     index + 1 is the row number the spreadsheet shows)."""
+    check_workbook(path, display_name)
     try:
         book = fastexcel.read_excel(str(path))
         out = []
