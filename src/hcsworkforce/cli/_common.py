@@ -74,6 +74,21 @@ def render_table(title: str, records: Sequence[dict[str, Any]], columns: list[st
     return table
 
 
+def emit_result(
+    fmt: str, out: Path | None, result: Any, table_columns: dict[str, list[str]] | None = None
+) -> None:
+    """Write a service's result (title, tables(), to_json(), notes) in the chosen format."""
+    emit(
+        fmt,
+        out,
+        title=result.title,
+        sections=result.tables(),
+        json_payload=result.to_json(),
+        notes=result.notes,
+        table_columns=table_columns,
+    )
+
+
 def emit(
     fmt: str,
     out: Path | None,

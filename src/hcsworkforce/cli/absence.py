@@ -16,7 +16,7 @@ from hcsworkforce.cli._common import (
     FormatOption,
     OutOption,
     check_format,
-    emit,
+    emit_result,
     err_console,
     parse_by,
 )
@@ -79,11 +79,4 @@ def register(app: typer.Typer) -> None:
             suppress_below=get_settings().suppress_below if suppress_below is None else suppress_below,
         )
         result = absence.run(open_store(db), query, scope_of(organisation, region))
-        emit(
-            fmt,
-            out,
-            title=result.title,
-            sections=result.tables(),
-            json_payload=result.to_json(),
-            notes=result.notes,
-        )
+        emit_result(fmt, out, result)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
+from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit_result
 from hcsworkforce.model.labels import RATE_METRICS
 
 # The columns the terminal table shows (the CSV, JSON and XLSX have them all).
@@ -73,15 +73,7 @@ def run_funnel(
         suppress_below=get_settings().suppress_below if suppress_below is None else suppress_below,
     )
     result = funnel.run(open_store(db), query)
-    emit(
-        fmt,
-        out,
-        title=result.title,
-        sections=result.tables(),
-        json_payload=result.to_json(),
-        notes=result.notes,
-        table_columns=TABLE_COLUMNS,
-    )
+    emit_result(fmt, out, result, TABLE_COLUMNS)
 
 
 def register(app: typer.Typer) -> None:

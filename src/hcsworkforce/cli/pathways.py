@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import FormatOption, OutOption, check_format, emit
+from hcsworkforce.cli._common import FormatOption, OutOption, check_format, emit_result
 from hcsworkforce.services import pathways as pathways_service
 
 
@@ -26,12 +26,4 @@ def register(app: typer.Typer) -> None:
         check_format(fmt, out)
         query = pathways_service.PathwaysQuery(from_level, to_level, specialism, limit)
         result = pathways_service.run(None, query)
-        emit(
-            fmt,
-            out,
-            title=result.title,
-            sections=result.tables(),
-            json_payload=result.to_json(),
-            notes=result.notes,
-            table_columns={"Routes": pathways_service.ROUTE_COLUMNS},
-        )
+        emit_result(fmt, out, result, {"Routes": pathways_service.ROUTE_COLUMNS})

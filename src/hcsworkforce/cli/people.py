@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit, err_console
+from hcsworkforce.cli._common import (
+    DbOption,
+    FormatOption,
+    OutOption,
+    check_format,
+    emit,
+    emit_result,
+    err_console,
+)
 from hcsworkforce.errors import Problem, UserInputError
 from hcsworkforce.ingest.directory import parse_date, read_directory
 from hcsworkforce.services import people as people_service
@@ -116,14 +124,7 @@ def gaps(
         include_filled=include_filled,
     )
     result = people_service.run(open_store(db, migrate=True), query)
-    emit(
-        fmt,
-        out,
-        title=result.title,
-        sections=result.tables(),
-        json_payload=result.to_json(),
-        notes=result.notes,
-    )
+    emit_result(fmt, out, result)
 
 
 def register(app: typer.Typer) -> None:

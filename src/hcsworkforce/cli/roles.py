@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit
+from hcsworkforce.cli._common import DbOption, FormatOption, OutOption, check_format, emit_result
 from hcsworkforce.services import roles as roles_service
 from hcsworkforce.store import open_store
 
@@ -37,14 +37,7 @@ def match(
         limit=limit,
     )
     result = roles_service.run_match(query)
-    emit(
-        fmt,
-        out,
-        title=result.title,
-        sections=result.tables(),
-        json_payload=result.to_json(),
-        notes=result.notes,
-    )
+    emit_result(fmt, out, result)
 
 
 @roles_app.command("gaps")
@@ -68,14 +61,7 @@ def gaps(
         include_fillable=all_roles,
     )
     result = roles_service.run_gaps(open_store(db), query)
-    emit(
-        fmt,
-        out,
-        title=result.title,
-        sections=result.tables(),
-        json_payload=result.to_json(),
-        notes=result.notes,
-    )
+    emit_result(fmt, out, result)
 
 
 def register(app: typer.Typer) -> None:
