@@ -96,7 +96,7 @@ def list_people(
 
 @people_app.command("gaps")
 def gaps(
-    as_of: str | None = typer.Option(None, "--as-of", help="Date to check (default today)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date to check (default the latest census date)"),
     region: str | None = typer.Option(None, "--region", help="Only this region (code or name)"),
     organisation: str | None = typer.Option(
         None, "--organisation", help="Only this organisation's posts and its region's lead (ODS code)"

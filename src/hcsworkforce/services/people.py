@@ -97,6 +97,21 @@ class PeopleResult:
         return [("Posts", self.posts), ("By region", self.by_region)]
 
 
+def _census_day(store: Store) -> date:
+    """The date key posts are checked on by default: the latest census's, never the clock's (the board pack and
+    the census's staff describe that day)."""
+    version = data_version(store)
+    if version is None:
+        raise UserInputError(
+            Problem(
+                "no census is loaded to date the check",
+                column="as_of",
+                expected="a date to check key posts on (--as-of YYYY-MM-DD), or import a census first",
+            )
+        )
+    return version[3]  # type: ignore[no-any-return]
+
+
 def _organisations_needing_leads(store: Store, which: Organisations) -> dict[str, str | None]:
     """ODS code -> region code of the organisations that must have a lead and a board member."""
     regions = region_of(store)
@@ -146,7 +161,6 @@ def run(store: Store, query: PeopleQuery, scope: Scope = NATIONAL) -> PeopleResu
         )
     region = (resolve_region(query.region) or query.region) if query.region else None
     vs = view_scope(store, scope, region, query.organisation)
-    day = query.as_of or date.today()
     entries = read_key_people(store)
     own_region = region_of(store).get(vs.code or "") if vs.kind == "organisation" else None
     required = [
@@ -154,6 +168,7 @@ def run(store: Store, query: PeopleQuery, scope: Scope = NATIONAL) -> PeopleResu
         for p in pp.required_posts(_organisations_needing_leads(store, query.organisations))
         if _in_view(vs, own_region)(p)
     ]
+    day = query.as_of or _census_day(store)
     posts = pp.people_gaps(
         entries,
         required,
